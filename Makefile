@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build nvme-mptcp for one kernel:   make [KVER=release]
+# The private nvme/nvmet ABI is generated from that kernel's own BTF and the
+# API differences are found by compile probes, both into generated/KVER/.
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+MODDIR ?= /lib/modules/$(KVER)
+# BASE_BTF: vmlinux BTF when neither the headers nor /boot provide it.
+PYTHON ?= python3
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+INSTALL_MOD_DIR ?= updates
+
+GEN := $(CURDIR)/generated/$(KVER)
+ABI_SPECS := $(wildcard btf-abi/spec/*.abi)
+ABI_HEADERS := $(patsubst btf-abi/spec/%.abi,$(GEN)/%-abi.h,$(ABI_SPECS))
+ABI_TOOL := btf-abi/btf-abi-gen $(wildcard btf-abi/*.py)
+KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) NVME_MPTCP_GEN=$(GEN)
+
+all: modules
+
+# dkms and packagers: fail early, in one line, on a kernel we cannot serve.
+check-config:
+	@kcompat/check-config.sh $(KDIR) $(MODDIR)
+
+$(GEN)/%-abi.h: btf-abi/spec/%.abi $(ABI_TOOL) | check-config
+	@mkdir -p $(GEN)
+	$(PYTHON) btf-abi/btf-abi-gen --kver $(KVER) --kdir $(KDIR) \
+		--moddir $(MODDIR) $(if $(BASE_BTF),--base-btf $(BASE_BTF)) $< $@
+
+$(GEN)/kcompat-config.h: $(ABI_HEADERS) $(wildcard kcompat/probes/*.c) \
+		kcompat/conftest.sh
+	kcompat/conftest.sh $(KDIR) $(GEN) $(JOBS)
+
+generated: $(GEN)/kcompat-config.h
+
+modules: generated
+	$(MAKE) $(KBUILD_ARGS) modules
+
+install: modules
+	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+	depmod -a $(KVER)
+
+clean:
+	-$(MAKE) $(KBUILD_ARGS) clean
+	rm -rf generated
+
+# Code style of our C (checkpatch from the kernel headers' scripts when present).
+style:
+	@tests/style.sh
+
+# The test suite: the kernel matrix in QEMU (needs root, ~10 GB disk).
+check:
+	tests/run-matrix.sh
+
+# A newcomer's first command: boot the default kernel and show it working.
+demo:
+	tests/run-matrix.sh --kernels 6.12 --scenarios demo --show
+
+.PHONY: all check-config generated modules install clean style check demo

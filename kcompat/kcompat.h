@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Force-included into every source file of the three modules: kernel API
+ * differences that are not specific to nvme, settled by kcompat/probes.
+ * Driver sources stay free of version checks.
+ */
+#ifndef _KCOMPAT_H
+#define _KCOMPAT_H
+
+#include "kcompat-config.h"
+
+/* Address argument of kernel_bind()/kernel_connect(). */
+#ifdef KC_SOCKADDR_UNSIZED
+#define kc_sockaddr(ss) ((struct sockaddr_unsized *)(ss))
+#else
+#define kc_sockaddr(ss) ((struct sockaddr *)(ss))
+#endif
+
+#endif /* _KCOMPAT_H */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The private nvmet API as one set of names on every supported kernel:
+ * layouts from the kernel's BTF (generated nvmet-abi.h), calling
+ * conventions from kcompat/probes.
+ */
+#ifndef _KCOMPAT_NVMET_API_H
+#define _KCOMPAT_NVMET_API_H
+
+#include "nvmet-abi.h"
+
+static inline bool kc_nvmet_req_init(struct nvmet_req *req,
+				     struct nvmet_cq *cq, struct nvmet_sq *sq,
+				     const struct nvmet_fabrics_ops *ops)
+{
+#ifdef KC_REQ_INIT_WITH_CQ
+	return nvmet_req_init(req, cq, sq, ops);
+#else
+	return nvmet_req_init(req, sq, ops);
+#endif
+}
+
+/* 7.x pairs every sq with a refcounted cq; older kernels need no cq setup. */
+static inline int kc_nvmet_sq_init(struct nvmet_sq *sq, struct nvmet_cq *cq)
+{
+#ifdef KC_SQ_INIT_WITH_CQ
+	nvmet_cq_init(cq);
+	return nvmet_sq_init(sq, cq);
+#else
+	return nvmet_sq_init(sq);
+#endif
+}
+
+#endif /* _KCOMPAT_NVMET_API_H */

@@ -1,0 +1,5 @@
+/* 7.x: nvmet_req_init(req, sq, ops); the cq is reached through the sq. */
+#include "nvmet-abi.h"
+bool kc_probe(struct nvmet_req *req, struct nvmet_sq *sq, const struct nvmet_fabrics_ops *ops);
+bool kc_probe(struct nvmet_req *req, struct nvmet_sq *sq, const struct nvmet_fabrics_ops *ops)
+{ return nvmet_req_init(req, sq, ops); }

@@ -1,0 +1,4 @@
+/* 6.12: nvmf_should_reconnect(ctrl, status). */
+#include "nvme-host-abi.h"
+bool kc_probe(struct nvme_ctrl *ctrl);
+bool kc_probe(struct nvme_ctrl *ctrl) { return nvmf_should_reconnect(ctrl, 0); }

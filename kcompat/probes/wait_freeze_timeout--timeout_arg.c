@@ -1,0 +1,4 @@
+/* Up to 6.x: nvme_wait_freeze_timeout(ctrl, timeout). */
+#include "nvme-host-abi.h"
+int kc_probe(struct nvme_ctrl *ctrl);
+int kc_probe(struct nvme_ctrl *ctrl) { return nvme_wait_freeze_timeout(ctrl, HZ); }
