@@ -16,7 +16,11 @@ GEN := $(CURDIR)/generated/$(KVER)
 ABI_SPECS := $(wildcard btf-abi/spec/*.abi)
 ABI_HEADERS := $(patsubst btf-abi/spec/%.abi,$(GEN)/%-abi.h,$(ABI_SPECS))
 ABI_TOOL := btf-abi/btf-abi-gen $(wildcard btf-abi/*.py)
-KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) NVME_MPTCP_GEN=$(GEN)
+# NVME_MPTCP_TESTS=m also builds the test modules under tests/kmod/ (the VM
+# bench needs them; users never do).
+NVME_MPTCP_TESTS ?=
+KBUILD_ARGS := -C $(KDIR) M=$(CURDIR) NVME_MPTCP_GEN=$(GEN) \
+	NVME_MPTCP_TESTS=$(NVME_MPTCP_TESTS)
 
 all: modules
 

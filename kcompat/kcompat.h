@@ -16,4 +16,10 @@
 #define kc_sockaddr(ss) ((struct sockaddr *)(ss))
 #endif
 
+/* Iterator directions got their own names in 6.2; the values are the same. */
+#ifndef KC_HAVE_ITER_SOURCE
+#define ITER_SOURCE	WRITE
+#define ITER_DEST	READ
+#endif
+
 #endif /* _KCOMPAT_H */

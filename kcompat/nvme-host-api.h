@@ -53,13 +53,34 @@ static inline bool kc_nvmf_should_reconnect(struct nvme_ctrl *ctrl, int status)
 #endif
 }
 
-static inline int kc_nvme_wait_freeze_timeout(struct nvme_ctrl *ctrl,
-					      long timeout)
+/* Wait for frozen queues to drain, for at most the I/O timeout. */
+static inline int kc_nvme_wait_freeze_io_timeout(struct nvme_ctrl *ctrl)
 {
 #ifdef KC_WAIT_FREEZE_TIMEOUT_TIMEOUT_ARG
-	return nvme_wait_freeze_timeout(ctrl, timeout);
+	return nvme_wait_freeze_timeout(ctrl, nvme_io_timeout * HZ);
 #else
 	return nvme_wait_freeze_timeout(ctrl);
+#endif
+}
+
+/*
+ * May a request be issued on a controller that is not LIVE?  The LIVE fast
+ * path and the fabrics DELETING rule mirror what nvme-core's own inline
+ * helper does before asking __nvme_check_ready().
+ */
+static inline bool kc_nvme_check_ready(struct nvme_ctrl *ctrl,
+				       struct request *rq, bool queue_live)
+{
+	enum nvme_ctrl_state state = READ_ONCE(ctrl->state);
+
+	if (likely(state == NVME_CTRL_LIVE))
+		return true;
+	if (state == NVME_CTRL_DELETING)
+		return queue_live;
+#ifdef KC_CHECK_READY_STATE_ARG
+	return __nvme_check_ready(ctrl, rq, queue_live, state);
+#else
+	return __nvme_check_ready(ctrl, rq, queue_live);
 #endif
 }
 

@@ -4,8 +4,6 @@
  * stock nvmet.  This is the module frame; the transport registers itself
  * for trtype "tcp" in a later step.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/module.h>
 #include <linux/in.h>
 #include <net/net_namespace.h>

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/debug/nvme-mptcp/<nvmeX>/queues: per queue, the socket kind
+ * (MPTCP or fallback TCP), its subflows and byte counters, so a user can
+ * see whether I/O really spreads over several paths.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <mptcp-compat.h>
+#include "nvme-mptcp.h"
+
+static struct dentry *nvme_mptcp_debugfs_root;
+
+static void nvme_mptcp_show_queue(struct seq_file *m,
+				  struct nvme_mptcp_queue *queue)
+{
+	struct mptcp_compat_path_info info = { };
+	const char *kind = "-";
+	int ret = -ENOTCONN;
+
+	mutex_lock(&queue->queue_lock);
+	if (test_bit(NVME_MPTCP_Q_LIVE, &queue->flags)) {
+		ret = mptcp_compat_path_info(queue->sock, &info);
+		kind = ret == -EOPNOTSUPP ? "tcp" : "mptcp";
+	}
+	mutex_unlock(&queue->queue_lock);
+
+	seq_printf(m, "%d %s %u %llu %llu %llu %llu %llu",
+		   queue->qid, kind, ret ? 0 : info.subflows,
+		   queue->stats.pdus_tx, queue->stats.pdus_rx,
+		   queue->stats.bytes_tx, queue->stats.bytes_rx,
+		   queue->stats.eagain_tx);
+	if (!ret)
+		seq_printf(m, " %llu %llu %llu", info.bytes_sent,
+			   info.bytes_received, info.bytes_retrans);
+	seq_putc(m, '\n');
+}
+
+static int nvme_mptcp_queues_show(struct seq_file *m, void *unused)
+{
+	struct nvme_mptcp_ctrl *ctrl = m->private;
+	int i;
+
+	static const char header[] =
+		"qid proto subflows pdus_tx pdus_rx bytes_tx bytes_rx eagain_tx mptcp_sent mptcp_recv mptcp_retrans\n";
+
+	seq_puts(m, header);
+	for (i = 0; i < ctrl->ctrl.queue_count; i++)
+		nvme_mptcp_show_queue(m, &ctrl->queues[i]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nvme_mptcp_queues);
+
+void nvme_mptcp_debugfs_add(struct nvme_mptcp_ctrl *ctrl)
+{
+	ctrl->debugfs = debugfs_create_dir(dev_name(ctrl->ctrl.device),
+					   nvme_mptcp_debugfs_root);
+	debugfs_create_file("queues", 0444, ctrl->debugfs, ctrl,
+			    &nvme_mptcp_queues_fops);
+}
+
+void nvme_mptcp_debugfs_remove(struct nvme_mptcp_ctrl *ctrl)
+{
+	debugfs_remove_recursive(ctrl->debugfs);
+	ctrl->debugfs = NULL;
+}
+
+void nvme_mptcp_debugfs_init(void)
+{
+	nvme_mptcp_debugfs_root = debugfs_create_dir("nvme-mptcp", NULL);
+}
+
+void nvme_mptcp_debugfs_exit(void)
+{
+	debugfs_remove_recursive(nvme_mptcp_debugfs_root);
+}

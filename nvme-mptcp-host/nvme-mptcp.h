@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nvme-mptcp host transport: NVMe/TCP PDUs over MPTCP sockets, registered
+ * with the kernel's own nvme-fabrics as transport "mptcp".
+ *
+ * A controller owns one admin queue and its I/O queues; each queue is one
+ * socket.  All socket work of a queue (send, receive) runs in its io_work,
+ * which socket events and new requests schedule; poll queues may also
+ * receive from blk-mq's poll context.  io_lock serialises both.
+ */
+#ifndef _NVME_MPTCP_H
+#define _NVME_MPTCP_H
+
+#include <linux/blk-mq.h>
+#include <linux/llist.h>
+#include <linux/net.h>
+#include <linux/nvme-tcp.h>
+#include <linux/socket.h>
+#include <linux/wait.h>
+#include "nvme-host-api.h"
+
+#define NVME_MPTCP_DIGEST_LEN	4
+/* In-capsule data the admin queue accepts (the I/O queues use IOCCSZ). */
+#define NVME_MPTCP_ADMIN_CCSZ	SZ_8K
+/* How long queue setup waits for the controller's ICResp. */
+#define NVME_MPTCP_ICRESP_TIMEOUT	(10 * HZ)
+/* Bound on connect(): MPTCP has no TCP_SYNCNT. */
+#define NVME_MPTCP_CONNECT_TIMEOUT	(5 * HZ)
+/* The smallest MAXH2CDATA the protocol allows a controller to offer. */
+#define NVME_MPTCP_MIN_MAXH2CDATA	4096
+
+/*
+ * Values of nvme-core #defines that BTF cannot carry.  They are part of
+ * the contract between nvme-core and its transports and have not changed
+ * since the kernels this project supports were released.
+ */
+#define NVME_MPTCP_F_FABRICS	(1 << 0)	/* NVME_F_FABRICS */
+#define NVME_MPTCP_CID_TAG_MASK	0x0fff		/* command_id: tag bits */
+#define NVME_MPTCP_CID_GEN_SHIFT	12	/* command_id: generation */
+#define NVME_MPTCP_CID_GEN_MASK	0xf
+
+enum nvme_mptcp_queue_flag {
+	NVME_MPTCP_Q_ALLOCATED,
+	NVME_MPTCP_Q_LIVE,
+};
+
+enum nvme_mptcp_send_state {
+	NVME_MPTCP_SEND_CMD,		/* capsule header (+ header digest) */
+	NVME_MPTCP_SEND_H2C,		/* H2CData header (+ header digest) */
+	NVME_MPTCP_SEND_DATA,		/* payload of the capsule or H2CData */
+	NVME_MPTCP_SEND_DDGST,		/* data digest */
+};
+
+enum nvme_mptcp_recv_state {
+	NVME_MPTCP_RECV_HDR,
+	NVME_MPTCP_RECV_DATA,
+	NVME_MPTCP_RECV_DDGST,
+};
+
+/* Walks the data of a request bio by bio (or its special payload). */
+struct nvme_mptcp_cursor {
+	struct bio		*bio;
+	struct iov_iter		iter;
+};
+
+struct nvme_mptcp_queue;
+
+struct nvme_mptcp_request {
+	struct nvme_request	nreq;	/* first: nvme-core casts blk-mq PDUs */
+	struct nvme_mptcp_queue	*queue;
+	struct nvme_tcp_cmd_pdu	cmd;
+	struct nvme_tcp_data_pdu h2c;
+	__le32			hdgst;	/* of the header being sent */
+	__le32			ddgst;	/* of the data being sent/received */
+	u32			data_crc;
+	u32			data_len;	/* bytes the command moves */
+	u32			inline_len;	/* of which in the capsule */
+	u32			data_done;	/* bytes sent or received */
+	u32			r2t_left;	/* left in the current R2T */
+	u32			pdu_data_left;	/* left in the PDU being sent */
+	u32			ttag;
+	u32			sent;		/* of the current header/digest */
+	__le16			status;		/* set on a data digest error */
+	enum nvme_mptcp_send_state state;
+	bool			tx_busy;	/* queued or being sent */
+	struct nvme_mptcp_cursor cursor;
+	struct llist_node	lentry;
+	struct list_head	entry;
+};
+
+struct nvme_mptcp_ctrl;
+
+struct nvme_mptcp_stats {
+	u64	pdus_tx;
+	u64	pdus_rx;
+	u64	bytes_tx;
+	u64	bytes_rx;
+	u64	eagain_tx;	/* sends that found the socket full */
+};
+
+struct nvme_mptcp_queue {
+	struct socket		*sock;
+	struct nvme_mptcp_ctrl	*ctrl;
+	unsigned long		flags;
+	int			qid;
+	int			io_cpu;
+	u32			cmnd_capsule_len;
+	u32			maxh2cdata;
+	bool			hdr_digest;
+	bool			data_digest;
+	bool			rd_enabled;
+
+	struct work_struct	io_work;
+	struct wait_queue_entry	sk_wait;	/* socket events -> io_work */
+	struct mutex		queue_lock;	/* start/stop */
+
+	struct mutex		io_lock;	/* send and receive state */
+
+	/* transmit side */
+	struct llist_head	req_list;	/* lockless: from queue_rq */
+	struct list_head	send_list;
+	struct nvme_mptcp_request *send_req;
+
+	/* receive side */
+	enum nvme_mptcp_recv_state rx_state;
+	union {
+		struct nvme_tcp_hdr	 hdr;
+		struct nvme_tcp_rsp_pdu	 rsp;
+		struct nvme_tcp_data_pdu c2h;
+		struct nvme_tcp_r2t_pdu	 r2t;
+		struct nvme_tcp_term_pdu term;
+		u8 raw[sizeof(struct nvme_tcp_rsp_pdu) + NVME_MPTCP_DIGEST_LEN];
+	} rx_pdu;
+	u32			rx_pdu_got;
+	u32			rx_data_left;
+	u32			rx_ddgst_got;
+	__le32			rx_ddgst;
+	struct nvme_mptcp_request *rx_req;
+	int			nr_cqe;
+
+	struct nvme_mptcp_stats	stats;
+};
+
+struct nvme_mptcp_ctrl {
+	struct nvme_ctrl	ctrl;	/* first: nvme-core owns its lifetime */
+	struct nvme_mptcp_queue	*queues;
+	struct blk_mq_tag_set	tag_set;
+	struct blk_mq_tag_set	admin_tag_set;
+	struct net		*net;	/* where the controller was created */
+	struct sockaddr_storage	addr;
+	struct sockaddr_storage	src_addr;
+	u32			io_queues[HCTX_MAX_TYPES];
+	struct nvme_mptcp_request async_req;
+	struct work_struct	err_work;
+	struct delayed_work	connect_work;
+	struct list_head	list;
+	struct dentry		*debugfs;
+};
+
+static inline struct nvme_mptcp_ctrl *to_mptcp_ctrl(struct nvme_ctrl *ctrl)
+{
+	return container_of(ctrl, struct nvme_mptcp_ctrl, ctrl);
+}
+
+static inline struct nvme_mptcp_request *to_mptcp_req(struct request *rq)
+{
+	return blk_mq_rq_to_pdu(rq);
+}
+
+static inline u8 nvme_mptcp_hdgst_len(struct nvme_mptcp_queue *queue)
+{
+	return queue->hdr_digest ? NVME_MPTCP_DIGEST_LEN : 0;
+}
+
+static inline u8 nvme_mptcp_ddgst_len(struct nvme_mptcp_queue *queue)
+{
+	return queue->data_digest ? NVME_MPTCP_DIGEST_LEN : 0;
+}
+
+static inline enum nvme_ctrl_state nvme_mptcp_state(struct nvme_ctrl *ctrl)
+{
+	return READ_ONCE(ctrl->state);
+}
+
+/* main.c */
+extern struct workqueue_struct *nvme_mptcp_wq;
+
+/* ctrl.c */
+extern const struct nvme_ctrl_ops nvme_mptcp_ctrl_ops;
+struct nvme_ctrl *nvme_mptcp_create_ctrl(struct device *dev,
+					 struct nvmf_ctrl_options *opts);
+void nvme_mptcp_error_recovery(struct nvme_ctrl *ctrl);
+void nvme_mptcp_delete_all(void);
+
+/* queue.c */
+int nvme_mptcp_alloc_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
+void nvme_mptcp_free_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
+int nvme_mptcp_start_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
+void nvme_mptcp_stop_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
+void nvme_mptcp_queue_request(struct nvme_mptcp_request *req, bool last);
+void nvme_mptcp_kick(struct nvme_mptcp_queue *queue);
+
+/* request.c */
+extern const struct blk_mq_ops nvme_mptcp_mq_ops;
+extern const struct blk_mq_ops nvme_mptcp_admin_mq_ops;
+void nvme_mptcp_submit_async_event(struct nvme_ctrl *ctrl);
+
+/* tx.c */
+int nvme_mptcp_try_send(struct nvme_mptcp_queue *queue);
+void nvme_mptcp_setup_h2c(struct nvme_mptcp_request *req);
+void nvme_mptcp_reset_send(struct nvme_mptcp_queue *queue);
+
+/* rx.c */
+void nvme_mptcp_init_recv(struct nvme_mptcp_queue *queue);
+int nvme_mptcp_try_recv(struct nvme_mptcp_queue *queue);
+
+/* data.c */
+void nvme_mptcp_cursor_init(struct nvme_mptcp_request *req, unsigned int dir);
+struct iov_iter *nvme_mptcp_cursor_iter(struct nvme_mptcp_request *req);
+u32 nvme_mptcp_crc_iter(u32 crc, const struct iov_iter *iter, size_t len);
+u32 nvme_mptcp_crc(u32 crc, const void *buf, size_t len);
+__le32 nvme_mptcp_crc_final(u32 crc);
+
+/* debugfs.c */
+void nvme_mptcp_debugfs_init(void);
+void nvme_mptcp_debugfs_exit(void);
+void nvme_mptcp_debugfs_add(struct nvme_mptcp_ctrl *ctrl);
+void nvme_mptcp_debugfs_remove(struct nvme_mptcp_ctrl *ctrl);
+
+#endif /* _NVME_MPTCP_H */

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Queues: one MPTCP connection each.  Setup is connect, ICReq/ICResp, then
+ * the fabrics Connect command; from then on io_work moves the PDUs.  The
+ * socket is reached only through mptcp-compat (options, bounded connect),
+ * sendmsg/recvmsg and its wait queue, which MPTCP wakes for every event.
+ */
+#include <linux/module.h>
+#include <linux/in.h>
+#include <net/sock.h>
+#include <mptcp-compat.h>
+#include "nvme-mptcp.h"
+
+static int so_priority;
+module_param(so_priority, int, 0644);
+MODULE_PARM_DESC(so_priority, "socket priority (SO_PRIORITY) of every queue, 0 for none");
+
+/* Socket activity (data, write space, state change, error): run io_work. */
+static int nvme_mptcp_sk_wake(struct wait_queue_entry *wait, unsigned int mode,
+			      int sync, void *key)
+{
+	struct nvme_mptcp_queue *queue =
+		container_of(wait, struct nvme_mptcp_queue, sk_wait);
+
+	if (READ_ONCE(queue->rd_enabled))
+		queue_work_on(queue->io_cpu, nvme_mptcp_wq, &queue->io_work);
+	return 0;
+}
+
+static void nvme_mptcp_io_work(struct work_struct *work)
+{
+	struct nvme_mptcp_queue *queue =
+		container_of(work, struct nvme_mptcp_queue, io_work);
+	unsigned long deadline = jiffies + msecs_to_jiffies(1);
+	bool pending;
+
+	mutex_lock(&queue->io_lock);
+	do {
+		int ret;
+
+		pending = false;
+		ret = nvme_mptcp_try_send(queue);
+		if (ret > 0) {
+			pending = true;
+		} else if (ret < 0 && ret != -EAGAIN) {
+			dev_err_ratelimited(queue->ctrl->ctrl.device,
+					    "queue %d: send failed (%d)\n",
+					    queue->qid, ret);
+			nvme_mptcp_error_recovery(&queue->ctrl->ctrl);
+			break;
+		}
+
+		ret = nvme_mptcp_try_recv(queue);
+		if (ret > 0)
+			pending = true;
+		else if (ret < 0)
+			break;
+	} while (pending && READ_ONCE(queue->rd_enabled) &&
+		 !time_after(jiffies, deadline));
+	mutex_unlock(&queue->io_lock);
+
+	/* Still busy after the time slice: yield the CPU, then carry on. */
+	if (pending && READ_ONCE(queue->rd_enabled))
+		nvme_mptcp_kick(queue);
+}
+
+void nvme_mptcp_kick(struct nvme_mptcp_queue *queue)
+{
+	queue_work_on(queue->io_cpu, nvme_mptcp_wq, &queue->io_work);
+}
+
+void nvme_mptcp_queue_request(struct nvme_mptcp_request *req, bool last)
+{
+	struct nvme_mptcp_queue *queue = req->queue;
+
+	llist_add(&req->lentry, &queue->req_list);
+	if (last)
+		nvme_mptcp_kick(queue);
+}
+
+static int nvme_mptcp_icreq(struct nvme_mptcp_queue *queue)
+{
+	struct device *dev = queue->ctrl->ctrl.device;
+	struct nvme_tcp_icresp_pdu *icresp;
+	struct nvme_tcp_icreq_pdu *icreq;
+	struct msghdr msg = { };
+	struct kvec vec;
+	u8 digest = 0;
+	u32 maxdata;
+	int ret;
+
+	icreq = kzalloc(sizeof(*icreq), GFP_KERNEL);
+	icresp = kzalloc(sizeof(*icresp), GFP_KERNEL);
+	if (!icreq || !icresp) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	icreq->hdr.type = nvme_tcp_icreq;
+	icreq->hdr.hlen = sizeof(*icreq);
+	icreq->hdr.plen = cpu_to_le32(sizeof(*icreq));
+	icreq->pfv = cpu_to_le16(NVME_TCP_PFV_1_0);
+	icreq->maxr2t = 0;	/* 0's based: one R2T outstanding per command */
+	icreq->hpda = 0;	/* no padding before data */
+	if (queue->hdr_digest)
+		digest |= NVME_TCP_HDR_DIGEST_ENABLE;
+	if (queue->data_digest)
+		digest |= NVME_TCP_DATA_DIGEST_ENABLE;
+	icreq->digest = digest;
+
+	vec.iov_base = icreq;
+	vec.iov_len = sizeof(*icreq);
+	ret = kernel_sendmsg(queue->sock, &msg, &vec, 1, vec.iov_len);
+	if (ret != sizeof(*icreq)) {
+		dev_err(dev, "queue %d: cannot send ICReq (%d)\n", queue->qid, ret);
+		ret = ret < 0 ? ret : -EIO;
+		goto out;
+	}
+
+	ret = mptcp_compat_set_rcvtimeo(queue->sock, NVME_MPTCP_ICRESP_TIMEOUT);
+	if (ret)
+		goto out;
+	memset(&msg, 0, sizeof(msg));
+	vec.iov_base = icresp;
+	vec.iov_len = sizeof(*icresp);
+	ret = kernel_recvmsg(queue->sock, &msg, &vec, 1, vec.iov_len,
+			     MSG_WAITALL);
+	if (ret != sizeof(*icresp)) {
+		dev_err(dev, "queue %d: no ICResp from the controller (%d)\n",
+			queue->qid, ret);
+		ret = ret < 0 ? ret : -ECONNRESET;
+		goto out;
+	}
+
+	ret = -EPROTO;
+	if (icresp->hdr.type != nvme_tcp_icresp ||
+	    icresp->hdr.hlen != sizeof(*icresp) ||
+	    le32_to_cpu(icresp->hdr.plen) != sizeof(*icresp)) {
+		dev_err(dev, "queue %d: bad ICResp header (type %#x hlen %u plen %u)\n",
+			queue->qid, icresp->hdr.type, icresp->hdr.hlen,
+			le32_to_cpu(icresp->hdr.plen));
+		goto out;
+	}
+	if (icresp->pfv != cpu_to_le16(NVME_TCP_PFV_1_0)) {
+		dev_err(dev, "queue %d: unsupported PDU format version %u\n",
+			queue->qid, le16_to_cpu(icresp->pfv));
+		goto out;
+	}
+	if (icresp->digest != digest) {
+		dev_err(dev, "queue %d: controller answered digests %#x to %#x\n",
+			queue->qid, icresp->digest, digest);
+		goto out;
+	}
+	if (icresp->cpda) {
+		dev_err(dev, "queue %d: controller data alignment (cpda %u) is not supported\n",
+			queue->qid, icresp->cpda);
+		goto out;
+	}
+	maxdata = le32_to_cpu(icresp->maxdata);
+	if (maxdata < NVME_MPTCP_MIN_MAXH2CDATA || maxdata % 4) {
+		dev_err(dev, "queue %d: invalid maxh2cdata %u\n", queue->qid,
+			maxdata);
+		goto out;
+	}
+	queue->maxh2cdata = maxdata;
+	ret = 0;
+out:
+	kfree(icreq);
+	kfree(icresp);
+	return ret;
+}
+
+/* Options every queue socket gets, MPTCP applying them to each subflow. */
+static int nvme_mptcp_setup_sock(struct nvme_mptcp_queue *queue)
+{
+	struct nvme_mptcp_ctrl *ctrl = queue->ctrl;
+	struct nvmf_ctrl_options *opts = ctrl->ctrl.opts;
+	struct socket *sock = queue->sock;
+	int ret;
+
+	ret = mptcp_compat_set_nodelay(sock);
+	/* Unsent data must not reach the controller after a reconnect. */
+	if (!ret)
+		ret = mptcp_compat_set_no_linger(sock);
+	if (!ret && so_priority > 0)
+		ret = mptcp_compat_set_priority(sock, so_priority);
+	if (!ret && opts->tos >= 0)
+		ret = mptcp_compat_set_tos(sock, opts->tos);
+	if (ret) {
+		dev_err(ctrl->ctrl.device, "queue %d: socket options failed (%d)\n",
+			queue->qid, ret);
+		return ret;
+	}
+
+	/* Sends run from io_work, possibly on behalf of memory reclaim. */
+	sock->sk->sk_allocation = GFP_ATOMIC;
+#ifdef KC_HAVE_SK_USE_TASK_FRAG
+	sock->sk->sk_use_task_frag = false;
+#endif
+
+	if (opts->mask & NVMF_OPT_HOST_TRADDR) {
+		ret = kernel_bind(sock, kc_sockaddr(&ctrl->src_addr),
+				  sizeof(ctrl->src_addr));
+		if (ret) {
+			dev_err(ctrl->ctrl.device, "queue %d: cannot bind to host_traddr %s (%d)\n",
+				queue->qid, opts->host_traddr, ret);
+			return ret;
+		}
+	}
+	if (opts->mask & NVMF_OPT_HOST_IFACE) {
+		ret = mptcp_compat_bind_to_device(sock, opts->host_iface);
+		if (ret) {
+			dev_err(ctrl->ctrl.device, "queue %d: cannot bind to host_iface %s (%d)\n",
+				queue->qid, opts->host_iface, ret);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int nvme_mptcp_alloc_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
+{
+	struct nvme_mptcp_queue *queue = &ctrl->queues[qid];
+	struct nvmf_ctrl_options *opts = ctrl->ctrl.opts;
+	int ret;
+
+	memset(queue, 0, sizeof(*queue));
+	queue->ctrl = ctrl;
+	queue->qid = qid;
+	queue->io_cpu = WORK_CPU_UNBOUND;
+	mutex_init(&queue->queue_lock);
+	mutex_init(&queue->io_lock);
+	init_llist_head(&queue->req_list);
+	INIT_LIST_HEAD(&queue->send_list);
+	INIT_WORK(&queue->io_work, nvme_mptcp_io_work);
+	init_waitqueue_func_entry(&queue->sk_wait, nvme_mptcp_sk_wake);
+	queue->hdr_digest = opts->hdr_digest;
+	queue->data_digest = opts->data_digest;
+	if (qid)
+		queue->cmnd_capsule_len = ctrl->ctrl.ioccsz * 16;
+	else
+		queue->cmnd_capsule_len = sizeof(struct nvme_command) +
+					  NVME_MPTCP_ADMIN_CCSZ;
+
+	ret = mptcp_compat_sock_create(ctrl->net, ctrl->addr.ss_family,
+				       IPPROTO_MPTCP, &queue->sock);
+	if (ret) {
+		dev_err(ctrl->ctrl.device, "queue %d: cannot create an MPTCP socket (%d)\n",
+			qid, ret);
+		goto out_destroy;
+	}
+	ret = nvme_mptcp_setup_sock(queue);
+	if (ret)
+		goto out_release;
+
+	ret = mptcp_compat_connect(queue->sock, &ctrl->addr, sizeof(ctrl->addr),
+				   NVME_MPTCP_CONNECT_TIMEOUT);
+	if (ret) {
+		dev_err(ctrl->ctrl.device, "queue %d: cannot connect to %pISpc (%d)\n",
+			qid, &ctrl->addr, ret);
+		goto out_release;
+	}
+	ret = nvme_mptcp_icreq(queue);
+	if (ret)
+		goto out_shutdown;
+
+	set_bit(NVME_MPTCP_Q_ALLOCATED, &queue->flags);
+	return 0;
+
+out_shutdown:
+	kernel_sock_shutdown(queue->sock, SHUT_RDWR);
+out_release:
+	sock_release(queue->sock);
+	queue->sock = NULL;
+out_destroy:
+	mutex_destroy(&queue->io_lock);
+	mutex_destroy(&queue->queue_lock);
+	return ret;
+}
+
+void nvme_mptcp_free_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
+{
+	struct nvme_mptcp_queue *queue = &ctrl->queues[qid];
+
+	if (!test_and_clear_bit(NVME_MPTCP_Q_ALLOCATED, &queue->flags))
+		return;
+	sock_release(queue->sock);
+	queue->sock = NULL;
+	mutex_destroy(&queue->io_lock);
+	mutex_destroy(&queue->queue_lock);
+}
+
+/* Run io_work on a CPU that blk-mq maps to this queue's hardware context. */
+static void nvme_mptcp_pick_cpu(struct nvme_mptcp_queue *queue)
+{
+	struct nvme_mptcp_ctrl *ctrl = queue->ctrl;
+	unsigned int hctx = queue->qid - 1;
+	int type, cpu;
+
+	queue->io_cpu = WORK_CPU_UNBOUND;
+	for (type = 0; type < ctrl->tag_set.nr_maps; type++) {
+		struct blk_mq_queue_map *map = &ctrl->tag_set.map[type];
+
+		if (!map->mq_map || hctx < map->queue_offset ||
+		    hctx >= map->queue_offset + map->nr_queues)
+			continue;
+		for_each_online_cpu(cpu) {
+			if (map->mq_map[cpu] == hctx) {
+				queue->io_cpu = cpu;
+				return;
+			}
+		}
+	}
+}
+
+static void nvme_mptcp_quiet_socket(struct nvme_mptcp_queue *queue)
+{
+	WRITE_ONCE(queue->rd_enabled, false);
+	kernel_sock_shutdown(queue->sock, SHUT_RDWR);
+	remove_wait_queue(sk_sleep(queue->sock->sk), &queue->sk_wait);
+	cancel_work_sync(&queue->io_work);
+	/* A poller may still be inside the receive path. */
+	mutex_lock(&queue->io_lock);
+	nvme_mptcp_reset_send(queue);
+	nvme_mptcp_init_recv(queue);
+	mutex_unlock(&queue->io_lock);
+}
+
+int nvme_mptcp_start_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
+{
+	struct nvme_mptcp_queue *queue = &ctrl->queues[qid];
+	int ret;
+
+	nvme_mptcp_init_recv(queue);
+	nvme_mptcp_reset_send(queue);
+	if (qid)
+		nvme_mptcp_pick_cpu(queue);
+	WRITE_ONCE(queue->rd_enabled, true);
+	add_wait_queue(sk_sleep(queue->sock->sk), &queue->sk_wait);
+	/* Anything that arrived before the wait entry was in place. */
+	nvme_mptcp_kick(queue);
+
+	if (qid)
+		ret = nvmf_connect_io_queue(&ctrl->ctrl, qid);
+	else
+		ret = nvmf_connect_admin_queue(&ctrl->ctrl);
+	if (ret) {
+		dev_err(ctrl->ctrl.device, "queue %d: fabrics connect failed (%d)\n",
+			qid, ret);
+		nvme_mptcp_quiet_socket(queue);
+		return ret;
+	}
+	set_bit(NVME_MPTCP_Q_LIVE, &queue->flags);
+	return 0;
+}
+
+void nvme_mptcp_stop_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
+{
+	struct nvme_mptcp_queue *queue = &ctrl->queues[qid];
+
+	if (!test_bit(NVME_MPTCP_Q_ALLOCATED, &queue->flags))
+		return;
+	mutex_lock(&queue->queue_lock);
+	if (test_and_clear_bit(NVME_MPTCP_Q_LIVE, &queue->flags))
+		nvme_mptcp_quiet_socket(queue);
+	mutex_unlock(&queue->queue_lock);
+}

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receive: a recvmsg-driven state machine (MPTCP has no read_sock before
+ * 7.0).  Every PDU a controller may send a host is checked against what
+ * the protocol and the command allow before anything is written into a
+ * request; a PDU that fails a check resets the controller's connections
+ * through error recovery, never the machine.  Receive and transmit share
+ * io_lock, so a request's transmit state is stable while a PDU about it is
+ * checked.
+ */
+#include "nvme-mptcp.h"
+
+/* All PDUs a host accepts have a 24-byte header. */
+#define NVME_MPTCP_RX_HLEN	sizeof(struct nvme_tcp_rsp_pdu)
+
+static_assert(sizeof(struct nvme_tcp_data_pdu) == NVME_MPTCP_RX_HLEN);
+static_assert(sizeof(struct nvme_tcp_r2t_pdu) == NVME_MPTCP_RX_HLEN);
+static_assert(sizeof(struct nvme_tcp_term_pdu) == NVME_MPTCP_RX_HLEN);
+
+void nvme_mptcp_init_recv(struct nvme_mptcp_queue *queue)
+{
+	queue->rx_state = NVME_MPTCP_RECV_HDR;
+	queue->rx_pdu_got = 0;
+	queue->rx_data_left = 0;
+	queue->rx_ddgst_got = 0;
+	queue->rx_req = NULL;
+}
+
+static int nvme_mptcp_proto_err(struct nvme_mptcp_queue *queue,
+				const char *what, u32 value)
+{
+	dev_err_ratelimited(queue->ctrl->ctrl.device,
+			    "queue %d: malformed PDU from controller: %s (%#x), resetting\n",
+			    queue->qid, what, value);
+	return -EPROTO;
+}
+
+static int nvme_mptcp_recv_buf(struct nvme_mptcp_queue *queue, void *buf,
+			       size_t len)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct kvec vec = { .iov_base = buf, .iov_len = len };
+
+	return kernel_recvmsg(queue->sock, &msg, &vec, 1, len, msg.msg_flags);
+}
+
+/* The request a command_id names, if it is one we have outstanding. */
+static struct request *nvme_mptcp_find_rq(struct nvme_mptcp_queue *queue,
+					  u16 command_id)
+{
+	struct nvme_mptcp_ctrl *ctrl = queue->ctrl;
+	struct blk_mq_tags *tags;
+	struct request *rq;
+	u8 gen = (command_id >> NVME_MPTCP_CID_GEN_SHIFT) &
+		 NVME_MPTCP_CID_GEN_MASK;
+
+	tags = queue->qid ? ctrl->tag_set.tags[queue->qid - 1] :
+			    ctrl->admin_tag_set.tags[0];
+	rq = blk_mq_tag_to_rq(tags, command_id & NVME_MPTCP_CID_TAG_MASK);
+	if (!rq || !blk_mq_request_started(rq) ||
+	    (to_mptcp_req(rq)->nreq.genctr & NVME_MPTCP_CID_GEN_MASK) != gen)
+		return NULL;
+	return rq;
+}
+
+/*
+ * Complete the way nvme-core expects a transport to: bump the command
+ * generation, record status and result, and complete on the submitting
+ * CPU when blk-mq wants that.
+ */
+static void nvme_mptcp_complete_rq(struct request *rq, __le16 status,
+				   union nvme_result result)
+{
+	struct nvme_request *nreq = &to_mptcp_req(rq)->nreq;
+
+	nreq->genctr++;
+	nreq->status = le16_to_cpu(status) >> 1;
+	nreq->result = result;
+	if (!blk_mq_complete_request_remote(rq))
+		nvme_complete_rq(rq);
+}
+
+static int nvme_mptcp_handle_rsp(struct nvme_mptcp_queue *queue)
+{
+	struct nvme_completion *cqe = &queue->rx_pdu.rsp.cqe;
+	u16 cid = cqe->command_id;
+	struct nvme_mptcp_request *req;
+	struct request *rq;
+	__le16 status;
+
+	if (!queue->qid &&
+	    (cid & NVME_MPTCP_CID_TAG_MASK) >= NVME_AQ_BLK_MQ_DEPTH) {
+		nvme_complete_async_event(&queue->ctrl->ctrl, cqe->status,
+					  &cqe->result);
+		queue->nr_cqe++;
+		return 0;
+	}
+	rq = nvme_mptcp_find_rq(queue, cid);
+	if (!rq)
+		return nvme_mptcp_proto_err(queue, "response for unknown command_id", cid);
+	req = to_mptcp_req(rq);
+	if (req->tx_busy || queue->rx_req == req)
+		return nvme_mptcp_proto_err(queue, "response while command data is in flight", cid);
+	status = req->status ? req->status : cqe->status;
+	/* Success with data missing would hand the caller stale buffers. */
+	if (!(le16_to_cpu(status) >> 1) && req->data_done != req->data_len)
+		return nvme_mptcp_proto_err(queue, "success before all data moved", cid);
+	nvme_mptcp_complete_rq(rq, status, cqe->result);
+	queue->nr_cqe++;
+	return 0;
+}
+
+static int nvme_mptcp_handle_c2h(struct nvme_mptcp_queue *queue)
+{
+	struct nvme_tcp_data_pdu *c2h = &queue->rx_pdu.c2h;
+	u8 hdgst = nvme_mptcp_hdgst_len(queue);
+	u8 ddgst = (c2h->hdr.flags & NVME_TCP_F_DDGST) ? NVME_MPTCP_DIGEST_LEN : 0;
+	u32 len = le32_to_cpu(c2h->data_length);
+	u32 off = le32_to_cpu(c2h->data_offset);
+	struct nvme_mptcp_request *req;
+	struct request *rq;
+
+	rq = nvme_mptcp_find_rq(queue, c2h->command_id);
+	if (!rq)
+		return nvme_mptcp_proto_err(queue, "C2HData for unknown command_id", c2h->command_id);
+	req = to_mptcp_req(rq);
+	if (rq_data_dir(rq) != READ || !req->data_len || req->tx_busy)
+		return nvme_mptcp_proto_err(queue, "C2HData for a command that reads nothing", c2h->command_id);
+	if (!!ddgst != queue->data_digest)
+		return nvme_mptcp_proto_err(queue, "C2HData data digest flag", c2h->hdr.flags);
+	if (!len || off != req->data_done || len > req->data_len - off)
+		return nvme_mptcp_proto_err(queue, "C2HData offset/length", off);
+	if (c2h->hdr.pdo != NVME_MPTCP_RX_HLEN + hdgst)
+		return nvme_mptcp_proto_err(queue, "C2HData data offset (pdo)", c2h->hdr.pdo);
+	if (le32_to_cpu(c2h->hdr.plen) != NVME_MPTCP_RX_HLEN + hdgst + len + ddgst)
+		return nvme_mptcp_proto_err(queue, "C2HData length (plen)", le32_to_cpu(c2h->hdr.plen));
+	if ((c2h->hdr.flags & NVME_TCP_F_DATA_SUCCESS) &&
+	    !(c2h->hdr.flags & NVME_TCP_F_DATA_LAST))
+		return nvme_mptcp_proto_err(queue, "C2HData SUCCESS without LAST", c2h->hdr.flags);
+
+	queue->rx_req = req;
+	queue->rx_data_left = len;
+	req->data_crc = ~0;
+	queue->rx_state = NVME_MPTCP_RECV_DATA;
+	return 0;
+}
+
+static int nvme_mptcp_handle_r2t(struct nvme_mptcp_queue *queue)
+{
+	struct nvme_tcp_r2t_pdu *r2t = &queue->rx_pdu.r2t;
+	u32 len = le32_to_cpu(r2t->r2t_length);
+	u32 off = le32_to_cpu(r2t->r2t_offset);
+	struct nvme_mptcp_request *req;
+	struct request *rq;
+
+	rq = nvme_mptcp_find_rq(queue, r2t->command_id);
+	if (!rq)
+		return nvme_mptcp_proto_err(queue, "R2T for unknown command_id", r2t->command_id);
+	req = to_mptcp_req(rq);
+	if (rq_data_dir(rq) != WRITE || !req->data_len || req->tx_busy)
+		return nvme_mptcp_proto_err(queue, "R2T for a command with nothing to write", r2t->command_id);
+	/* maxr2t is 0 (one outstanding R2T), so offsets only go forward. */
+	if (!len || off != req->data_done || len > req->data_len - off)
+		return nvme_mptcp_proto_err(queue, "R2T offset/length", off);
+
+	req->r2t_left = len;
+	req->ttag = le16_to_cpu(r2t->ttag);
+	req->pdu_data_left = 0;
+	nvme_mptcp_setup_h2c(req);
+	req->tx_busy = true;
+	nvme_mptcp_queue_request(req, true);
+	return 0;
+}
+
+static int nvme_mptcp_handle_term(struct nvme_mptcp_queue *queue)
+{
+	struct nvme_tcp_term_pdu *term = &queue->rx_pdu.term;
+
+	dev_err(queue->ctrl->ctrl.device,
+		"queue %d: controller terminated the connection (fes %#x)\n",
+		queue->qid, le16_to_cpu(term->fes));
+	return -ECONNRESET;
+}
+
+static int nvme_mptcp_check_hdr(struct nvme_mptcp_queue *queue)
+{
+	struct nvme_tcp_hdr *hdr = &queue->rx_pdu.hdr;
+	u32 plen = le32_to_cpu(hdr->plen);
+	u8 hdgst = nvme_mptcp_hdgst_len(queue);
+
+	if (hdr->hlen != NVME_MPTCP_RX_HLEN)
+		return nvme_mptcp_proto_err(queue, "header length", hdr->hlen);
+	if (!!(hdr->flags & NVME_TCP_F_HDGST) != queue->hdr_digest)
+		return nvme_mptcp_proto_err(queue, "header digest flag", hdr->flags);
+	if (hdgst) {
+		__le32 want = nvme_mptcp_crc_final(nvme_mptcp_crc(~0, hdr,
+							NVME_MPTCP_RX_HLEN));
+		__le32 got;
+
+		memcpy(&got, queue->rx_pdu.raw + NVME_MPTCP_RX_HLEN, sizeof(got));
+		if (got != want)
+			return nvme_mptcp_proto_err(queue, "header digest",
+						    le32_to_cpu(got));
+	}
+	switch (hdr->type) {
+	case nvme_tcp_rsp:
+	case nvme_tcp_r2t:
+		if (plen != NVME_MPTCP_RX_HLEN + hdgst || hdr->pdo)
+			return nvme_mptcp_proto_err(queue, "PDU length (plen)", plen);
+		return 0;
+	case nvme_tcp_c2h_data:
+	case nvme_tcp_c2h_term:
+		return 0;
+	default:
+		return nvme_mptcp_proto_err(queue, "PDU type", hdr->type);
+	}
+}
+
+static int nvme_mptcp_recv_hdr(struct nvme_mptcp_queue *queue)
+{
+	size_t want = NVME_MPTCP_RX_HLEN + nvme_mptcp_hdgst_len(queue);
+	int ret, err;
+
+	ret = nvme_mptcp_recv_buf(queue, queue->rx_pdu.raw + queue->rx_pdu_got,
+				  want - queue->rx_pdu_got);
+	if (ret <= 0)
+		return ret;
+	queue->rx_pdu_got += ret;
+	if (queue->rx_pdu_got < want)
+		return ret;
+	queue->rx_pdu_got = 0;
+	queue->stats.pdus_rx++;
+
+	err = nvme_mptcp_check_hdr(queue);
+	if (err)
+		return err;
+	switch (queue->rx_pdu.hdr.type) {
+	case nvme_tcp_rsp:
+		err = nvme_mptcp_handle_rsp(queue);
+		break;
+	case nvme_tcp_c2h_data:
+		err = nvme_mptcp_handle_c2h(queue);
+		break;
+	case nvme_tcp_r2t:
+		err = nvme_mptcp_handle_r2t(queue);
+		break;
+	default:
+		err = nvme_mptcp_handle_term(queue);
+		break;
+	}
+	return err ? err : ret;
+}
+
+/* C2HData fully received (digest checked): finish it. */
+static int nvme_mptcp_c2h_done(struct nvme_mptcp_queue *queue)
+{
+	struct nvme_mptcp_request *req = queue->rx_req;
+	struct request *rq = blk_mq_rq_from_pdu(req);
+	u8 flags = queue->rx_pdu.c2h.hdr.flags;
+
+	queue->rx_req = NULL;
+	queue->rx_state = NVME_MPTCP_RECV_HDR;
+	if (!(flags & NVME_TCP_F_DATA_SUCCESS))
+		return 0;
+	/* SUCCESS stands in for a response capsule. */
+	if (req->data_done != req->data_len)
+		return nvme_mptcp_proto_err(queue, "C2HData SUCCESS before all data",
+					    req->data_done);
+	nvme_mptcp_complete_rq(rq, req->status, (union nvme_result) {});
+	queue->nr_cqe++;
+	return 0;
+}
+
+static int nvme_mptcp_recv_data(struct nvme_mptcp_queue *queue)
+{
+	struct nvme_mptcp_request *req = queue->rx_req;
+	struct iov_iter *iter = nvme_mptcp_cursor_iter(req);
+	size_t len = min_t(size_t, iov_iter_count(iter), queue->rx_data_left);
+	struct msghdr msg = { };
+	int ret, err;
+
+	if (WARN_ON_ONCE(!len))
+		return -EIO;
+	msg.msg_iter = *iter;
+	iov_iter_truncate(&msg.msg_iter, len);
+	ret = sock_recvmsg(queue->sock, &msg, MSG_DONTWAIT);
+	if (ret <= 0)
+		return ret;
+	if (queue->data_digest)
+		req->data_crc = nvme_mptcp_crc_iter(req->data_crc, iter, ret);
+	iov_iter_advance(iter, ret);
+	queue->rx_data_left -= ret;
+	req->data_done += ret;
+	if (queue->rx_data_left)
+		return ret;
+	if (queue->data_digest) {
+		queue->rx_ddgst_got = 0;
+		queue->rx_state = NVME_MPTCP_RECV_DDGST;
+		return ret;
+	}
+	err = nvme_mptcp_c2h_done(queue);
+	return err ? err : ret;
+}
+
+static int nvme_mptcp_recv_ddgst(struct nvme_mptcp_queue *queue)
+{
+	struct nvme_mptcp_request *req = queue->rx_req;
+	__le32 want;
+	int ret, err;
+
+	ret = nvme_mptcp_recv_buf(queue, (u8 *)&queue->rx_ddgst + queue->rx_ddgst_got,
+				  NVME_MPTCP_DIGEST_LEN - queue->rx_ddgst_got);
+	if (ret <= 0)
+		return ret;
+	queue->rx_ddgst_got += ret;
+	if (queue->rx_ddgst_got < NVME_MPTCP_DIGEST_LEN)
+		return ret;
+	want = nvme_mptcp_crc_final(req->data_crc);
+	if (queue->rx_ddgst != want) {
+		/* The data is bad, the stream is not: fail just this command. */
+		dev_err_ratelimited(queue->ctrl->ctrl.device,
+				    "queue %d: data digest error on command %#x (got %#x, want %#x)\n",
+				    queue->qid, req->cmd.cmd.common.command_id,
+				    le32_to_cpu(queue->rx_ddgst), le32_to_cpu(want));
+		req->status = cpu_to_le16(NVME_SC_DATA_XFER_ERROR << 1);
+	}
+	err = nvme_mptcp_c2h_done(queue);
+	return err ? err : ret;
+}
+
+/*
+ * Receive what the socket has, up to a budget; called with io_lock held.
+ * Returns bytes consumed, or a negative error after which the controller
+ * is being recovered.
+ */
+int nvme_mptcp_try_recv(struct nvme_mptcp_queue *queue)
+{
+	int consumed = 0, ret = -EAGAIN;
+
+	lockdep_assert_held(&queue->io_lock);
+	queue->nr_cqe = 0;
+	while (queue->rd_enabled && consumed < SZ_256K) {
+		switch (queue->rx_state) {
+		case NVME_MPTCP_RECV_HDR:
+			ret = nvme_mptcp_recv_hdr(queue);
+			break;
+		case NVME_MPTCP_RECV_DATA:
+			ret = nvme_mptcp_recv_data(queue);
+			break;
+		case NVME_MPTCP_RECV_DDGST:
+			ret = nvme_mptcp_recv_ddgst(queue);
+			break;
+		}
+		if (ret <= 0)
+			break;
+		queue->stats.bytes_rx += ret;
+		consumed += ret;
+	}
+	if (ret == 0) {
+		dev_info_ratelimited(queue->ctrl->ctrl.device,
+				     "queue %d: connection closed by the controller\n",
+				     queue->qid);
+		ret = -ECONNRESET;
+	}
+	if (ret < 0 && ret != -EAGAIN) {
+		WRITE_ONCE(queue->rd_enabled, false);
+		nvme_mptcp_error_recovery(&queue->ctrl->ctrl);
+		return ret;
+	}
+	return consumed;
+}

@@ -1,0 +1,125 @@
+#!/bin/bash
+# nvme-mptcp host (transport "mptcp") against the kernel's own nvmet-tcp
+# target, which listens with plain TCP: MPTCP falls back to one TCP path.
+# Connect (with and without digests), fio write+verify through in-capsule
+# data, R2T/H2CData and C2HData, refcounted unload, bad options, an
+# unreachable address, and 20 connect/disconnect cycles leaving nothing.
+#
+#   host ns: nvme-mptcp  h1 10.10.1.2 <--veth--> t1 10.10.1.1  target ns: nvmet-tcp
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+nqn=nqn.2026-01.io.nvme-mptcp:host-tcp-target
+cleanup() {
+	nvme disconnect -n "$nqn" >/dev/null 2>&1 || true
+	nvmet_del "$nqn"
+	topo_destroy
+}
+trap cleanup EXIT
+
+# fabrics NS OPTIONS: what nvme connect does, without nvme-cli dropping the
+# digest options it only passes for transport "tcp".
+fabrics() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	ip netns exec "$1" bash -c 'echo "$0" >/dev/nvme-fabrics' \
+		"$2,hostnqn=$NVMT_HOSTNQN,hostid=$NVMT_HOSTID"
+}
+
+base="transport=mptcp,traddr=10.10.1.1,trsvcid=4420,nqn=$nqn"
+
+# The controller of $nqn reports transport "mptcp" in sysfs.
+transport_is_mptcp() {
+	local c
+	for c in /sys/class/nvme/nvme*; do
+		[[ $(<"$c/subsysnqn") == "$nqn" ]] || continue
+		[[ $(<"$c/transport") == mptcp ]] && return 0
+	done
+	return 1
+}
+
+queues_file() {
+	local c
+	for c in /sys/class/nvme/nvme*; do
+		[[ $(<"$c/subsysnqn") == "$nqn" ]] && echo "/sys/kernel/debug/nvme-mptcp/${c##*/}/queues"
+	done
+}
+
+# dmesg_says PATTERN: the kernel logged PATTERN since the last dmesg_mark.
+dmesg_mark() { NVMT_DMESG_LINES=$(dmesg | wc -l); }
+dmesg_says() { dmesg | tail -n +"$((NVMT_DMESG_LINES + 1))" | grep -E "$1"; }
+
+# refused_einval NS OPTIONS PATTERN: the write fails with EINVAL and the
+# kernel says PATTERN about it.
+refused_einval() {
+	local out
+	dmesg_mark
+	if out=$(fabrics "$1" "$2" 2>&1); then
+		echo "accepted: $2"
+		return 1
+	fi
+	echo "$out"
+	[[ $out == *"Invalid argument"* ]] || return 1
+	dmesg_says "$3"
+}
+
+controllers_of() { grep -lx "$nqn" /sys/class/nvme/*/subsysnqn 2>/dev/null | wc -l; }
+
+say "setup"
+require modprobe-host modprobe nvme-mptcp
+require modprobe-target modprobe nvmet-tcp
+require topology topo_create 1
+require null-blk null_blk_create 1
+require nvmet-target nvmet_add "$nqn" /dev/nullb0 tcp 10.10.1.1
+
+say "connect with nvme-cli -t mptcp"
+require nvme-connect nvme_connect host mptcp 10.10.1.1 4420 "$nqn"
+require nvme-blockdev nvme_wait_dev "$nqn"
+check transport-mptcp transport_is_mptcp
+nvme list-subsys
+check debugfs-queues grep -q "tcp" "$(queues_file)"
+cat "$(queues_file)"
+check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 32M
+check fio-verify-128k fio_verify "$NVMT_NSDEV" 128k 64M
+check fio-verify-1m fio_verify "$NVMT_NSDEV" 1m 64M
+check_fails rmmod-while-connected rmmod nvme-mptcp
+check nvme-disconnect nvme_disconnect "$nqn"
+
+say "connect with header and data digests"
+require connect-digests fabrics host "$base,hdr_digest,data_digest"
+require nvme-blockdev-digests nvme_wait_dev "$nqn"
+check fio-verify-digests-4k fio_verify "$NVMT_NSDEV" 4k 32M
+check fio-verify-digests-128k fio_verify "$NVMT_NSDEV" 128k 64M
+check nvme-disconnect-digests nvme_disconnect "$nqn"
+
+say "bad input is refused and named"
+check bad-traddr refused_einval host "transport=mptcp,traddr=10.10.1.999,trsvcid=4420,nqn=$nqn" "traddr"
+check bad-host-traddr refused_einval host "$base,host_traddr=not-an-ip" "host_traddr"
+check bad-host-iface refused_einval host "$base,host_iface=nosuchif0" "host_iface"
+check bad-tls refused_einval host "$base,tls" "tls"
+check no-controller-left test "$(controllers_of)" -eq 0
+
+say "unreachable address gives up in bounded time"
+start=$SECONDS
+check_fails connect-unreachable fabrics host "transport=mptcp,traddr=10.10.1.99,trsvcid=4420,nqn=$nqn"
+elapsed=$((SECONDS - start))
+check connect-unreachable-bounded test "$elapsed" -le 20
+echo "unreachable connect failed after ${elapsed}s"
+
+say "20 connect/disconnect cycles"
+cycles() {
+	local i
+	for ((i = 1; i <= 20; i++)); do
+		nvme_connect host mptcp 10.10.1.1 4420 "$nqn" >/dev/null || return 1
+		nvme_wait_dev "$nqn" >/dev/null || return 1
+		nvme_disconnect "$nqn" || return 1
+	done
+}
+check connect-cycles cycles
+check no-controller-left-after-cycles test "$(controllers_of)" -eq 0
+check no-mptcp-socket-left test -z "$(ip netns exec host ss -HMan)"
+check rmmod-after-disconnect rmmod nvme-mptcp
+check module-gone module_absent nvme-mptcp
+
+check nvmet-teardown nvmet_del "$nqn"
+finish
