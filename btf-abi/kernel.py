@@ -172,6 +172,10 @@ def public_definitions(kdir):
     except OSError:
         pass
     pattern = re.compile(rb"^[ \t]*(struct|union|enum)\s+(\w+)\s*\{", re.M)
+    # 6.19+ declares lock types through a macro for context analysis:
+    # context_lock_struct(mutex) { ... }
+    lock_pattern = re.compile(rb"^[ \t]*context_lock_struct\((\w+)[^)]*\)\s*\{",
+                              re.M)
     found = set()
     for root in roots:
         for sub in ("include", "arch/x86/include"):
@@ -187,4 +191,6 @@ def public_definitions(kdir):
                         continue
                     for m in pattern.finditer(text):
                         found.add((m.group(1).decode(), m.group(2).decode()))
+                    for m in lock_pattern.finditer(text):
+                        found.add(("struct", m.group(1).decode()))
     return found

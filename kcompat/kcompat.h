@@ -16,6 +16,18 @@
 #define kc_sockaddr(ss) ((struct sockaddr *)(ss))
 #endif
 
+/* NUMA node argument of blk_mq_ops.init_request. */
+#ifdef KC_INIT_REQUEST_NODE_SIGNED
+typedef int kc_numa_node_t;
+#else
+typedef unsigned int kc_numa_node_t;
+#endif
+
+/* Before WQ_PERCPU existed, per-CPU was what a workqueue without flags got. */
+#ifndef KC_HAVE_WQ_PERCPU
+#define WQ_PERCPU	0
+#endif
+
 /* Iterator directions got their own names in 6.2; the values are the same. */
 #ifndef KC_HAVE_ITER_SOURCE
 #define ITER_SOURCE	WRITE

@@ -31,4 +31,16 @@ static inline int kc_nvmet_sq_init(struct nvmet_sq *sq, struct nvmet_cq *cq)
 #endif
 }
 
+/*
+ * Drops the queue's own reference on its cq (7.x), which holds the
+ * controller: after nvmet_sq_destroy(), or after a failed
+ * kc_nvmet_sq_init().  Older kernels have nothing to drop.
+ */
+static inline void kc_nvmet_cq_put(struct nvmet_cq *cq)
+{
+#ifdef KC_SQ_INIT_WITH_CQ
+	nvmet_cq_put(cq);
+#endif
+}
+
 #endif /* _KCOMPAT_NVMET_API_H */

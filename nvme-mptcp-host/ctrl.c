@@ -450,7 +450,7 @@ static int nvme_mptcp_get_address(struct nvme_ctrl *nctrl, char *buf, int size)
 		return len;
 	mutex_lock(&queue->queue_lock);
 	if (test_bit(NVME_MPTCP_Q_LIVE, &queue->flags) &&
-	    kernel_getsockname(queue->sock, kc_sockaddr(&src)) > 0) {
+	    kernel_getsockname(queue->sock, (struct sockaddr *)&src) > 0) {
 		if (len > 0)
 			len--;	/* replace the trailing newline */
 		len += scnprintf(buf + len, size - len, "%ssrc_addr=%pISc\n",
@@ -459,6 +459,15 @@ static int nvme_mptcp_get_address(struct nvme_ctrl *nctrl, char *buf, int size)
 	mutex_unlock(&queue->queue_lock);
 	return len;
 }
+
+#ifdef KC_CTRL_OPS_GET_VIRT_BOUNDARY
+/* Data moves in PDUs, not by DMA: no segment boundary to respect. */
+static unsigned long nvme_mptcp_get_virt_boundary(struct nvme_ctrl *nctrl,
+						  bool is_admin)
+{
+	return 0;
+}
+#endif
 
 const struct nvme_ctrl_ops nvme_mptcp_ctrl_ops = {
 	.name			= "mptcp",
@@ -474,7 +483,7 @@ const struct nvme_ctrl_ops nvme_mptcp_ctrl_ops = {
 	.get_address		= nvme_mptcp_get_address,
 	.stop_ctrl		= nvme_mptcp_stop_ctrl,
 #ifdef KC_CTRL_OPS_GET_VIRT_BOUNDARY
-	.get_virt_boundary	= nvmf_get_virt_boundary,
+	.get_virt_boundary	= nvme_mptcp_get_virt_boundary,
 #endif
 };
 

@@ -54,7 +54,8 @@ static int __init nvme_mptcp_init(void)
 	BUILD_BUG_ON(offsetof(struct nvme_mptcp_request, nreq) != 0);
 
 	nvme_mptcp_wq = alloc_workqueue("nvme_mptcp_wq",
-					WQ_MEM_RECLAIM | WQ_HIGHPRI | WQ_SYSFS, 0);
+					WQ_MEM_RECLAIM | WQ_HIGHPRI | WQ_SYSFS |
+					WQ_PERCPU, 0);
 	if (!nvme_mptcp_wq)
 		return -ENOMEM;
 	nvme_mptcp_debugfs_init();

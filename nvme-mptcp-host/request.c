@@ -8,7 +8,7 @@
 
 static int nvme_mptcp_init_request(struct blk_mq_tag_set *set,
 				   struct request *rq, unsigned int hctx_idx,
-				   unsigned int numa_node)
+				   kc_numa_node_t numa_node)
 {
 	struct nvme_mptcp_ctrl *ctrl = to_mptcp_ctrl(set->driver_data);
 	struct nvme_mptcp_request *req = to_mptcp_req(rq);
