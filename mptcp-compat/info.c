@@ -19,6 +19,7 @@ int mptcp_compat_path_info(struct socket *sock,
 
 	/* The layout of struct mptcp_sock stays private to the kernel. */
 	mptcp_diag_fill_info((struct mptcp_sock *)sock->sk, &mi);
+	info->fallback = !!(mi.mptcpi_flags & MPTCP_INFO_FLAG_FALLBACK);
 	info->subflows = mi.mptcpi_subflows;
 	info->add_addr_signal = mi.mptcpi_add_addr_signal;
 	info->add_addr_accepted = mi.mptcpi_add_addr_accepted;

@@ -21,7 +21,10 @@ static void nvme_mptcp_show_queue(struct seq_file *m,
 	mutex_lock(&queue->queue_lock);
 	if (test_bit(NVME_MPTCP_Q_LIVE, &queue->flags)) {
 		ret = mptcp_compat_path_info(queue->sock, &info);
-		kind = ret == -EOPNOTSUPP ? "tcp" : "mptcp";
+		if (ret == -EOPNOTSUPP || info.fallback)
+			kind = "tcp";	/* the peer does not speak MPTCP */
+		else
+			kind = "mptcp";
 	}
 	mutex_unlock(&queue->queue_lock);
 

@@ -98,6 +98,7 @@ int mptcp_compat_recv(struct socket *sock, struct iov_iter *to);
 
 /* Connection-level path information, from mptcp_diag_fill_info(). */
 struct mptcp_compat_path_info {
+	bool fallback;		/* fell back to plain TCP: a single path */
 	u8 subflows;		/* established subflows besides the first */
 	u8 add_addr_signal;
 	u8 add_addr_accepted;

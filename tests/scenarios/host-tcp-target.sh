@@ -77,8 +77,10 @@ require nvme-connect nvme_connect host mptcp 10.10.1.1 4420 "$nqn"
 require nvme-blockdev nvme_wait_dev "$nqn"
 check transport-mptcp transport_is_mptcp
 nvme list-subsys
-check debugfs-queues grep -q "tcp" "$(queues_file)"
 cat "$(queues_file)"
+# nvmet-tcp listens with plain TCP: every queue must report the fallback.
+# shellcheck disable=SC2016 # an awk program
+check debugfs-queues-fallback awk 'NR > 1 { n++; if ($2 != "tcp") bad = 1 } END { exit bad || !n }' "$(queues_file)"
 check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 32M
 check fio-verify-128k fio_verify "$NVMT_NSDEV" 128k 64M
 check fio-verify-1m fio_verify "$NVMT_NSDEV" 1m 64M
