@@ -13,14 +13,15 @@ id=${1:-6.12}
 kver=$(kernel_kver "$id")
 root=$(chroot_dir "$(kernel_suite "$id")")
 flavour=${kver#*+deb12-}
-series=${kver%%.[0-9]*+*}.
+[[ $kver =~ ^([0-9]+\.[0-9]+)\. ]] || die "unexpected release $kver"
+series=${BASH_REMATCH[1]}.
 work=$root/tmp/abi-release
 cleanup() { rm -rf "$work"; }
 trap cleanup EXIT
 
 # Another release of the series in the archive: the oldest one still there.
 other=$(apt-cache search --names-only "^linux-headers-${series//./\\.}[0-9]+\+deb12-$flavour\$" |
-	awk '{ print $1 }' | sed 's/^linux-headers-//' | grep -vFx "$kver" | sort -V | head -n1)
+	awk -v k="$kver" '{ sub("^linux-headers-", "", $1) } $1 != k { print $1 }' | sort -V | sed -n 1p)
 [[ -n $other ]] || die "no other $series release of $flavour in the archive to test against"
 debs=$NVMT_CACHE/debs/abi-test
 mkdir -p "$debs" "$work"

@@ -5,6 +5,7 @@
 # completes: fio's crc32c verify afterwards finds no error.
 #
 #   host ns: nvme-mptcp  h1 10.10.1.2 <--veth--> t1 10.10.1.1  target ns: nvmet-tcp
+# nvmt: needs-modules
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -1,0 +1,144 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# Build our modules for every matrix kernel and run the scenarios on each in
+# QEMU. One line per test, then "N passed, N failed"; exit status 1 if any failed.
+#   run-matrix.sh [--kernels 6.1,6.12,...] [--scenarios baseline-tcp,load-unload]
+#                 [--out DIR] [--show]
+# --show prints each scenario's own output (e.g. the demo) after its result line.
+# The build of each kernel is a test too. When it fails, the scenarios that need
+# our modules are skipped; stock-only ones (baseline-tcp) still run, since they
+# check the kernel and the bench themselves.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=vm/common.sh
+. "$here/vm/common.sh"
+
+kernels=$(kernel_ids | paste -sd,)
+scenarios=baseline-tcp,load-unload,mptcp-compat-sockets,host-tcp-target,host-reconnect,host-features,host-bad-target
+# Build-time tests of the ABI generator, run against this kernel's build.
+abi_kernel=6.12
+out=$here/../test-results
+show=0
+while (($#)); do
+	case $1 in
+	--kernels) kernels=${2:?} && shift ;;
+	--scenarios) scenarios=${2:?} && shift ;;
+	--out) out=${2:?} && shift ;;
+	--show) show=1 ;;
+	*) die "usage: run-matrix.sh [--kernels LIST] [--scenarios LIST] [--out DIR] [--show]" ;;
+	esac
+	shift
+done
+IFS=, read -r -a kernels <<<"$kernels"
+IFS=, read -r -a scenarios <<<"$scenarios"
+[[ $EUID -eq 0 ]] || die "run as root (chroot, mount, apt)"
+for k in "${kernels[@]}"; do kernel_row "$k" >/dev/null; done
+for s in "${scenarios[@]}"; do [[ -f $here/scenarios/$s.sh ]] || die "no scenario $s"; done
+mkdir -p "$out" "$NVMT_CACHE/initramfs"
+out=$(cd "$out" && pwd)
+summary=$out/summary.txt
+: >"$summary"
+passed=0 failed=0
+t0=$SECONDS
+
+# report PASS|FAIL KERNEL TEST SECONDS [REASON LOGS]
+report() {
+	local line="$1 $2 $3 $4s"
+	[[ $1 == PASS ]] && passed=$((passed + 1)) || failed=$((failed + 1))
+	[[ $1 == PASS ]] || line+=": $5 (logs: $6)"
+	echo "$line" | tee -a "$summary"
+}
+
+totals() {
+	echo "total: $((SECONDS - t0))s" | tee -a "$summary"
+	echo "$passed passed, $failed failed" | tee -a "$summary"
+	((failed == 0))
+}
+
+# step NAME CMD...: a setup step, timed, output in $out/steps.log. A failed
+# step counts as a failed test; the caller decides what it makes impossible.
+step() {
+	local name=$1 start=$SECONDS
+	shift
+	if "$@" >>"$out/steps.log" 2>&1; then
+		echo "step $name: $((SECONDS - start))s" | tee -a "$summary"
+	else
+		report FAIL setup "$name" $((SECONDS - start)) "$(tail -n1 "$out/steps.log")" "$out/steps.log"
+		return 1
+	fi
+}
+
+# Scenarios that exercise our modules say so in a "# nvmt: needs-modules" line.
+needs_modules() { grep -q '^# nvmt: needs-modules' "$here/scenarios/$1.sh"; }
+is_quick() { grep -q '^# nvmt: quick' "$here/scenarios/$1.sh"; }
+
+# abi_tests KERNEL: the generator's own tests, on the tree build.sh just built.
+abi_tests() {
+	local t start
+	for t in "$here"/abi/*.sh; do
+		start=$SECONDS
+		t=${t##*/}
+		if "$here/abi/$t" "$1" >"$kdir/abi-${t%.sh}.log" 2>&1; then
+			report PASS "$1" "abi-${t%.sh}" $((SECONDS - start))
+		else
+			report FAIL "$1" "abi-${t%.sh}" $((SECONDS - start)) \
+				"$(grep -m1 FAIL "$kdir/abi-${t%.sh}.log" || tail -n1 "$kdir/abi-${t%.sh}.log")" \
+				"$kdir/abi-${t%.sh}.log"
+		fi
+	done
+}
+
+: >"$out/steps.log"
+step install-deps "$here/install-deps.sh" || { totals; exit 1; }
+mapfile -t suites < <({ echo "$NVMT_GUEST_SUITE"; for k in "${kernels[@]}"; do kernel_suite "$k"; done; } | awk '!seen[$0]++')
+for s in "${suites[@]}"; do step "chroot-$s" "$here/vm/chroot.sh" "$s" || { totals; exit 1; }; done
+
+accel=${NVMT_ACCEL:-}
+for k in "${kernels[@]}"; do
+	kdir=$out/$k
+	rm -rf "$kdir"
+	mkdir -p "$kdir"
+	kernel_kver "$k" >"$kdir/kver"
+	echo "kernel $k: $(<"$kdir/kver")" | tee -a "$summary"
+
+	start=$SECONDS
+	built=1
+	if "$here/vm/build.sh" "$k" "$kdir/build" >"$kdir/build.log" 2>&1; then
+		report PASS "$k" build $((SECONDS - start))
+	else
+		built=0
+		report FAIL "$k" build $((SECONDS - start)) "$(grep -m1 -E 'error|ERROR|Error|\*\*\*' "$kdir/build/make.log" 2>/dev/null ||
+			tail -n1 "$kdir/build.log")" "$kdir/build.log"
+	fi
+
+	((built)) && [[ $k == "$abi_kernel" ]] && abi_tests "$k"
+
+	initrd=$NVMT_CACHE/initramfs/$k.cpio
+	step "initramfs-$k" "$here/vm/mkinitramfs.sh" "$k" "$kdir/build" "$initrd" || continue
+	if [[ -z $accel ]]; then
+		accel=$("$here/vm/run.sh" --probe-kvm "$k" "$initrd")
+		echo "accelerator: $accel" | tee -a "$summary"
+	fi
+
+	for s in "${scenarios[@]}"; do
+		if ((!built)) && needs_modules "$s"; then
+			echo "SKIP $k $s: build failed" | tee -a "$summary"
+			continue
+		fi
+		kernel_quick "$k" && ! is_quick "$s" && continue
+		start=$SECONDS
+		if NVMT_ACCEL=$accel NVMT_INITRAMFS=$initrd "$here/vm/run.sh" "$k" "$s" "$kdir/$s" >"$kdir/$s.log" 2>&1; then
+			report PASS "$k" "$s" $((SECONDS - start))
+		else
+			report FAIL "$k" "$s" $((SECONDS - start)) \
+				"$(head -n1 "$kdir/$s/result.txt" 2>/dev/null || tail -n1 "$kdir/$s.log")" "$kdir/$s"
+		fi
+		if ((show)); then
+			# The scenario's own lines, without the kernel messages interleaved on the console.
+			tr -d '\r' <"$kdir/$s/console.log" | sed -n '/^NVMT: scenario start/,/^NVMT: scenario end/p' |
+				grep -v '^\[ *[0-9]*\.[0-9]*\]'
+		fi
+	done
+done
+
+totals

@@ -1,0 +1,222 @@
+# shellcheck shell=bash
+# Helpers for the scenarios run inside the test VM (see tests/vm/guest-init.sh):
+# checks that leave RESULT: lines, a host/target netns topology joined by veth
+# paths, an nvmet configfs target, nvme-cli connect and fio runs.
+set -euo pipefail
+
+NVMT_FAILED=0
+# configfs at a path `ip netns exec` does not hide (it remounts /sys).
+NVMT_CFS=${NVMT_CFS:-/config}
+# No /etc/nvme in the guest: every connect names the host explicitly.
+NVMT_HOSTID=${NVMT_HOSTID:-$(cat /proc/sys/kernel/random/uuid)}
+NVMT_HOSTNQN=${NVMT_HOSTNQN:-nqn.2014-08.org.nvmexpress:uuid:$NVMT_HOSTID}
+
+say() { printf '\n=== %s\n' "$*"; }
+
+# ---- checks ---------------------------------------------------------------
+
+# result NAME PASS|FAIL [DETAIL]: the line the host harness collects.
+result() {
+	echo "RESULT: $1 $2${3:+ $3}"
+	[[ $2 == PASS ]] || NVMT_FAILED=$((NVMT_FAILED + 1))
+}
+
+# check NAME CMD...: PASS when CMD exits 0. Output goes to the console.
+check() {
+	local name=$1 rc=0
+	shift
+	"$@" || rc=$?
+	if ((rc == 0)); then result "$name" PASS; else result "$name" FAIL "exit $rc: $*"; fi
+	return 0
+}
+
+# check_fails NAME CMD...: PASS when CMD fails (e.g. an rmmod that must be refused).
+check_fails() {
+	local name=$1 rc=0
+	shift
+	"$@" || rc=$?
+	if ((rc != 0)); then result "$name" PASS "refused (exit $rc)"; else result "$name" FAIL "succeeded: $*"; fi
+	return 0
+}
+
+# require NAME CMD...: like check, but nothing after it makes sense if it fails.
+require() {
+	local before=$NVMT_FAILED
+	check "$@"
+	((NVMT_FAILED == before)) || { echo "required step '$1' failed, stopping"; exit 1; }
+}
+
+# finish: the scenario's exit code (non-zero if any check failed or none ran).
+finish() {
+	say "$NVMT_FAILED check(s) failed"
+	((NVMT_FAILED == 0))
+}
+
+module_loaded() { grep -q "^${1//-/_} " /proc/modules; }
+module_absent() { ! module_loaded "$1"; }
+
+# ---- topology: netns "host" and "target" joined by N veth paths ----------
+#
+#   host ns                          target ns
+#   h1 10.10.1.2/24  <--- veth --->  t1 10.10.1.1/24
+#   ...                              ...
+#   hN 10.10.N.2/24  <--- veth --->  tN 10.10.N.1/24
+#   (fd00:N::2/64 and fd00:N::1/64 too with NVMT_IPV6=1)
+
+topo_create() {
+	local n=$1 i
+	ip netns add host
+	ip netns add target
+	for ns in host target; do ip -n "$ns" link set lo up; done
+	for ((i = 1; i <= n; i++)); do
+		ip link add "h$i" netns host type veth peer name "t$i" netns target
+		ip -n target addr add "10.10.$i.1/24" dev "t$i"
+		ip -n host addr add "10.10.$i.2/24" dev "h$i"
+		if [[ ${NVMT_IPV6:-0} == 1 ]]; then
+			ip -n target addr add "fd00:$i::1/64" dev "t$i" nodad
+			ip -n host addr add "fd00:$i::2/64" dev "h$i" nodad
+		fi
+		ip -n target link set "t$i" up
+		ip -n host link set "h$i" up
+	done
+}
+
+# MPTCP path manager: the target announces paths 2..N, the host opens a
+# subflow from each of its extra addresses (as the upstream selftests do).
+topo_mptcp() {
+	local n=$1 i
+	for ns in host target; do
+		ip -n "$ns" mptcp limits set subflow 8 add_addr_accepted 8
+	done
+	for ((i = 2; i <= n; i++)); do
+		ip -n target mptcp endpoint add "10.10.$i.1" dev "t$i" id "$i" signal
+		ip -n host mptcp endpoint add "10.10.$i.2" dev "h$i" id "$i" subflow
+	done
+}
+
+# topo_shape NS DEV QDISC ARGS...: e.g. `topo_shape host h1 netem rate 25mbit delay 5ms`
+# or `topo_shape host h2 tbf rate 25mbit burst 32kbit latency 50ms`.
+topo_shape() {
+	local ns=$1 dev=$2
+	shift 2
+	ip netns exec "$ns" tc qdisc replace dev "$dev" root "$@"
+}
+
+topo_destroy() {
+	ip netns del host 2>/dev/null || true
+	ip netns del target 2>/dev/null || true
+}
+
+# ---- nvmet target (configfs) ----------------------------------------------
+
+# null_blk_create [GB]: /dev/nullb0, memory-backed so data survives for verify.
+null_blk_create() {
+	modprobe null_blk nr_devices=1 gb="${1:-1}" bs=4096 memory_backed=1
+	udev_wait /dev/nullb0
+}
+
+udev_wait() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -b $1 ]] && return 0
+		sleep 0.1
+	done
+	echo "$1 did not appear" >&2
+	return 1
+}
+
+# nvmet_add NQN DEVICE TRTYPE TRADDR [TRSVCID] [PORTID]
+nvmet_add() {
+	local nqn=$1 dev=$2 trtype=$3 traddr=$4 svcid=${5:-4420} port=${6:-1}
+	local subsys=$NVMT_CFS/nvmet/subsystems/$nqn pdir=$NVMT_CFS/nvmet/ports/$port
+	local adrfam=ipv4
+	[[ $traddr == *:* ]] && adrfam=ipv6
+	mkdir "$subsys"
+	echo 1 >"$subsys/attr_allow_any_host"
+	mkdir "$subsys/namespaces/1"
+	echo -n "$dev" >"$subsys/namespaces/1/device_path"
+	echo 1 >"$subsys/namespaces/1/enable"
+	mkdir "$pdir"
+	echo "$trtype" >"$pdir/addr_trtype"
+	echo "$adrfam" >"$pdir/addr_adrfam"
+	echo "$traddr" >"$pdir/addr_traddr"
+	echo "$svcid" >"$pdir/addr_trsvcid"
+	# nvmet listens in the netns of the process that links the port.
+	ip netns exec target ln -s "$subsys" "$pdir/subsystems/$nqn"
+}
+
+# nvmet_del NQN [PORTID]: undo nvmet_add, tolerating a half-built target.
+nvmet_del() {
+	local nqn=$1 port=${2:-1}
+	local subsys=$NVMT_CFS/nvmet/subsystems/$nqn pdir=$NVMT_CFS/nvmet/ports/$port
+	[[ -L $pdir/subsystems/$nqn ]] && rm "$pdir/subsystems/$nqn"
+	[[ -d $pdir ]] && rmdir "$pdir"
+	if [[ -d $subsys/namespaces/1 ]]; then
+		echo 0 >"$subsys/namespaces/1/enable"
+		rmdir "$subsys/namespaces/1"
+	fi
+	[[ -d $subsys ]] && rmdir "$subsys"
+	return 0
+}
+
+# ---- host side --------------------------------------------------------------
+
+# nvme_connect NS TRTYPE TRADDR TRSVCID NQN [nvme-cli options...]
+nvme_connect() {
+	local ns=$1 trtype=$2 traddr=$3 svcid=$4 nqn=$5
+	shift 5
+	ip netns exec "$ns" nvme connect -t "$trtype" -a "$traddr" -s "$svcid" -n "$nqn" \
+		--hostnqn="$NVMT_HOSTNQN" --hostid="$NVMT_HOSTID" "$@"
+}
+
+# nvme_wait_dev NQN: wait for the namespace block device of subsystem NQN and
+# leave its path in NVMT_NSDEV (a global, so it works under check/require).
+nvme_wait_dev() {
+	local i b
+	for ((i = 0; i < 200; i++)); do
+		for b in /sys/block/nvme*n*; do
+			[[ -r $b/device/subsysnqn && $(<"$b/device/subsysnqn") == "$1" ]] || continue
+			NVMT_NSDEV=/dev/${b##*/}
+			[[ -b $NVMT_NSDEV ]] && { echo "namespace of $1: $NVMT_NSDEV"; return 0; }
+		done
+		sleep 0.1
+	done
+	echo "no block device for $1" >&2
+	return 1
+}
+
+# nvme_disconnect NQN: disconnect and wait for the device to go away.
+nvme_disconnect() {
+	local i
+	nvme disconnect -n "$1"
+	for ((i = 0; i < 100; i++)); do
+		grep -lqx "$1" /sys/class/nvme/*/subsysnqn 2>/dev/null || return 0
+		sleep 0.1
+	done
+	echo "controller of $1 still present" >&2
+	return 1
+}
+
+# ---- fio --------------------------------------------------------------------
+
+NVMT_FIO=(fio --ioengine=libaio --direct=1 --group_reporting)
+
+# fio_verify DEV BS SIZE: write with crc32c headers, then a separate run reads
+# everything back and verifies it.
+fio_verify() {
+	local dev=$1 bs=$2 size=$3
+	local job=(--name="verify-$bs" --filename="$dev" --bs="$bs" --size="$size"
+		--rw=write --iodepth=16 --verify=crc32c --verify_fatal=1)
+	"${NVMT_FIO[@]}" "${job[@]}" --do_verify=0 &&
+		"${NVMT_FIO[@]}" "${job[@]}" --verify_only=1
+}
+
+# fio_perf DEV RW BS IODEPTH NUMJOBS SECONDS: print "<iops> IOPS <MiB/s> MiB/s".
+# Fails if fio fails or did no I/O at all.
+fio_perf() {
+	local dev=$1 rw=$2 bs=$3 qd=$4 jobs=$5 secs=$6 line
+	line=$("${NVMT_FIO[@]}" --name="perf" --filename="$dev" --rw="$rw" --bs="$bs" \
+		--iodepth="$qd" --numjobs="$jobs" --time_based --runtime="$secs" --minimal) || return 1
+	# terse v3: field 7 read KiB/s, 8 read IOPS
+	awk -F';' '{ printf "%d IOPS %.1f MiB/s\n", $8, $7 / 1024; exit ($8 > 0 ? 0 : 1) }' <<<"$line"
+}

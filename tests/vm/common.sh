@@ -1,0 +1,74 @@
+# shellcheck shell=bash
+# Shared by the tests/vm scripts: where things are cached, and what the kernel
+# matrix (kernels.list) says about a kernel id.
+
+NVMT_VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034 # used by the scripts that source this file
+NVMT_CACHE=${NVME_MPTCP_CACHE:-/var/cache/nvme-mptcp}
+# The guest userspace (bash, iproute2, nvme-cli, fio, kmod) comes from this
+# suite's chroot whatever kernel boots, so every initramfs behaves the same.
+# shellcheck disable=SC2034
+NVMT_GUEST_SUITE=bookworm
+NVMT_MIRROR=http://deb.debian.org/debian
+
+log() { printf '[%(%T)T] %s\n' -1 "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Print "suite image-meta headers-meta" for a kernel id.
+kernel_row() {
+	local row
+	row=$(awk -v id="$1" '$1 == id && !/^#/ { print $2, $3, $4 }' "$NVMT_VM_DIR/kernels.list")
+	[[ -n $row ]] || die "kernel id '$1' is not in kernels.list"
+	echo "$row"
+}
+
+kernel_suite() { local r; r=$(kernel_row "$1"); echo "${r%% *}"; }
+
+# True if the matrix runs only the quick scenarios on this kernel.
+kernel_quick() { awk -v id="$1" '$1 == id && !/^#/ && $5 == "quick" { f = 1 } END { exit !f }' "$NVMT_VM_DIR/kernels.list"; }
+
+# Every ids of the matrix, in file order.
+kernel_ids() { awk '!/^#/ && NF >= 4 { print $1 }' "$NVMT_VM_DIR/kernels.list"; }
+
+# Image and headers meta packages of every matrix kernel of a suite.
+suite_kernel_packages() {
+	awk -v s="$1" '!/^#/ && $2 == s { print $3; print $4 }' "$NVMT_VM_DIR/kernels.list" | sort -u
+}
+
+# apt source lines for mmdebstrap: bookworm kernels live in -security too.
+suite_mirrors() {
+	case $1 in
+	bookworm)
+		echo "deb $NVMT_MIRROR bookworm main"
+		echo "deb $NVMT_MIRROR bookworm-updates main"
+		echo "deb http://deb.debian.org/debian-security bookworm-security main"
+		;;
+	*) echo "deb $NVMT_MIRROR $1 main" ;;
+	esac
+}
+
+chroot_dir() { echo "$NVMT_CACHE/chroots/$1"; }
+
+# Follow the image meta package to linux-image-<KVER> inside the chroot, so the
+# matrix tracks whatever ABI the archive currently points to.
+kernel_kver() {
+	local suite image root deps kver
+	read -r suite image _ < <(kernel_row "$1")
+	root=$(chroot_dir "$suite")
+	# shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
+	deps=$(chroot "$root" dpkg-query -W -f '${Depends}' "$image") ||
+		die "$image is not installed in $root (run chroot.sh $suite)"
+	kver=$(tr ',|' '\n' <<<"$deps" | sed -n 's/^ *linux-image-\([0-9][^ ]*\).*/\1/p' | head -n1)
+	[[ -n $kver && -d $root/lib/modules/$kver ]] || die "cannot resolve KVER of $image in $root"
+	echo "$kver"
+}
+
+# sid splits the image: vmlinuz sits in /usr/lib/modules/KVER, not /boot.
+kernel_vmlinuz() {
+	local root f
+	root=$(chroot_dir "$(kernel_suite "$1")")
+	for f in "$root/boot/vmlinuz-$2" "$root/usr/lib/modules/$2/vmlinuz"; do
+		[[ -f $f ]] && { echo "$f"; return; }
+	done
+	die "no vmlinuz for $2 in $root"
+}

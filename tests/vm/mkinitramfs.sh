@@ -1,0 +1,110 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# Assemble the test VM's initramfs for one matrix kernel: guest userspace from
+# the guest suite's chroot, the kernel's own modules needed by the scenarios,
+# our .ko files from MODDIR (if any) in updates/, the scenarios and /init.
+# Uncompressed newc: the emulated CPU is slow at decompressing.
+set -euo pipefail
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+
+id=${1:?usage: mkinitramfs.sh KERNEL_ID MODDIR OUT.cpio}
+moddir=${2:?usage: mkinitramfs.sh KERNEL_ID MODDIR OUT.cpio}
+outfile=${3:?usage: mkinitramfs.sh KERNEL_ID MODDIR OUT.cpio}
+groot=$(chroot_dir "$NVMT_GUEST_SUITE")
+kroot=$(chroot_dir "$(kernel_suite "$id")")
+kver=$(kernel_kver "$id")
+
+# Staged inside the guest chroot so its ldd and depmod (the kmod the guest runs) see it.
+stage=$(mktemp -d "$groot/tmp/initramfs.XXXXXX")
+cleanup() { rm -rf --one-file-system "$stage" "$outfile.tmp"; }
+trap cleanup EXIT
+in_stage=/tmp/${stage##*/}
+
+# Debian's merged /usr layout, so paths printed by ldd are valid as-is.
+mkdir -p "$stage"/usr/{bin,sbin,lib,lib64} "$stage"/{proc,sys,dev,tmp,run,config,root,etc,bb}
+for d in bin sbin lib lib64; do ln -s "usr/$d" "$stage/$d"; done
+echo 'root:x:0:0:root:/root:/bin/bash' >"$stage/etc/passwd"
+echo 'root:x:0:' >"$stage/etc/group"
+
+# Copy a file of the guest chroot (following symlinks) to the same path.
+put() {
+	mkdir -p "$stage$(dirname "$1")"
+	cp -L "$groot$1" "$stage$1"
+}
+
+# A program and every shared library it loads (resolved by the chroot's ldd).
+put_bin() {
+	local bin lib
+	bin=$(chroot "$groot" bash -c "type -P $1") || die "$1 not found in $groot"
+	put "$bin"
+	for lib in $(chroot "$groot" ldd "$bin" 2>/dev/null | grep -o '/[^ ]*'); do
+		[[ -e $stage$lib ]] || put "$lib"
+	done
+}
+
+for b in bash busybox ip ss nstat tc nvme fio kmod; do put_bin "$b"; done
+# Our test tools (tests/tools/*.c), static so they need no library.
+for src in "$NVMT_VM_DIR"/../tools/*.c; do
+	[[ -e $src ]] || continue
+	name=${src##*/}
+	gcc -O2 -Wall -Werror -static -o "$stage/usr/bin/${name%.c}" "$src" ||
+		die "cannot build test tool $src"
+done
+for t in modprobe insmod rmmod lsmod depmod modinfo; do ln -s /usr/bin/kmod "$stage/usr/sbin/$t"; done
+# busybox supplies the small tools, last in PATH: its own `ip` lacks netns
+# support and must never shadow iproute2.
+for a in $(chroot "$groot" busybox --list); do ln -s /usr/bin/busybox "$stage/bb/$a"; done
+
+# Kernel modules: the scenarios' set plus what our modules link against, each
+# with its dependency closure as the kernel's own modules.dep lists it.
+# Decompressed once here rather than by every modprobe in the slow guest.
+required=(configfs null_blk veth sch_netem sch_tbf nvme-core nvme-fabrics nvme-tcp nvmet nvmet-tcp)
+# crc32c by alias: crc32c-intel + crc32c_generic on 6.x, crc32c-cryptoapi on 7.x.
+optional=(mptcp_diag inet_diag tcp_diag crc32c loop)
+mods=$stage/usr/lib/modules/$kver
+mkdir -p "$mods/updates"
+ours=()
+[[ -d $moddir ]] && mapfile -t ours < <(find "$moddir" -maxdepth 2 -name '*.ko')
+ournames=" "
+for ko in "${ours[@]}"; do
+	cp "$ko" "$mods/updates/"
+	name=${ko##*/}
+	ournames+="${name%.ko} "
+done
+for ko in "${ours[@]}"; do
+	for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
+		[[ $ournames == *" ${dep//_/-} "* || $ournames == *" $dep "* ]] || optional+=("$dep")
+	done
+done
+
+add_module() {
+	local line src rel
+	line=$(chroot "$kroot" modprobe -S "$kver" --show-depends "$1" 2>/dev/null) || return 1
+	while read -r verb src _; do
+		[[ $verb == insmod ]] || continue # "builtin NAME" needs nothing
+		rel=${src#/lib/modules/"$kver"/}
+		rel=${rel#/usr/lib/modules/"$kver"/}
+		mkdir -p "$mods/$(dirname "$rel")"
+		case $src in
+		*.ko.xz) xz -dc "$kroot$src" >"$mods/${rel%.xz}" ;;
+		*.ko.zst) zstd -qdc "$kroot$src" >"$mods/${rel%.zst}" ;;
+		*.ko.gz) gzip -dc "$kroot$src" >"$mods/${rel%.gz}" ;;
+		*) cp "$kroot$src" "$mods/$rel" ;;
+		esac
+	done <<<"$line"
+}
+for m in "${required[@]}"; do add_module "$m" || die "$kver has no module $m"; done
+for m in "${optional[@]}"; do add_module "$m" || log "initramfs $id: $kver has no module $m (skipped)"; done
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+	cp "$kroot/lib/modules/$kver/$f" "$mods/"
+done
+chroot "$groot" depmod -b "$in_stage" "$kver"
+
+cp -r "$NVMT_VM_DIR/../scenarios" "$stage/scenarios"
+cp "$NVMT_VM_DIR/guest-init.sh" "$stage/init"
+
+(cd "$stage" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
+	cpio --null --create --format=newc --owner=0:0 --quiet) >"$outfile.tmp"
+mv "$outfile.tmp" "$outfile"
+log "initramfs $id ($kver): $(du -h "$outfile" | cut -f1), ${#ours[@]} of our modules"
