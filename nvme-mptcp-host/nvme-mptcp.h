@@ -199,6 +199,7 @@ int nvme_mptcp_start_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
 void nvme_mptcp_stop_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
 void nvme_mptcp_queue_request(struct nvme_mptcp_request *req, bool last);
 void nvme_mptcp_kick(struct nvme_mptcp_queue *queue);
+void nvme_mptcp_queue_failed(struct nvme_mptcp_queue *queue);
 
 /* request.c */
 extern const struct blk_mq_ops nvme_mptcp_mq_ops;

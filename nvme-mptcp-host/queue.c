@@ -27,6 +27,38 @@ static int nvme_mptcp_sk_wake(struct wait_queue_entry *wait, unsigned int mode,
 	return 0;
 }
 
+static bool nvme_mptcp_fail_rq(struct request *rq, void *data)
+{
+	struct nvme_mptcp_request *req = to_mptcp_req(rq);
+
+	if (req->queue == data && blk_mq_request_started(rq) &&
+	    !blk_mq_request_completed(rq)) {
+		req->nreq.status = NVME_SC_HOST_PATH_ERROR;
+		blk_mq_complete_request(rq);
+	}
+	return true;
+}
+
+/*
+ * The connection of a queue broke (bad PDU, reset, send error).  On a live
+ * controller error recovery tears all queues down and reconnects.  While
+ * the controller is still being set up nothing else would notice before
+ * the command times out, so fail this queue's commands now: the connect
+ * (or reconnect) then fails at once with the reason in the log.
+ */
+void nvme_mptcp_queue_failed(struct nvme_mptcp_queue *queue)
+{
+	struct nvme_mptcp_ctrl *ctrl = queue->ctrl;
+
+	WRITE_ONCE(queue->rd_enabled, false);
+	if (nvme_mptcp_state(&ctrl->ctrl) != NVME_CTRL_CONNECTING) {
+		nvme_mptcp_error_recovery(&ctrl->ctrl);
+		return;
+	}
+	blk_mq_tagset_busy_iter(queue->qid ? &ctrl->tag_set : &ctrl->admin_tag_set,
+				nvme_mptcp_fail_rq, queue);
+}
+
 static void nvme_mptcp_io_work(struct work_struct *work)
 {
 	struct nvme_mptcp_queue *queue =
@@ -39,6 +71,8 @@ static void nvme_mptcp_io_work(struct work_struct *work)
 		int ret;
 
 		pending = false;
+		if (!READ_ONCE(queue->rd_enabled))
+			break;
 		ret = nvme_mptcp_try_send(queue);
 		if (ret > 0) {
 			pending = true;
@@ -46,7 +80,7 @@ static void nvme_mptcp_io_work(struct work_struct *work)
 			dev_err_ratelimited(queue->ctrl->ctrl.device,
 					    "queue %d: send failed (%d)\n",
 					    queue->qid, ret);
-			nvme_mptcp_error_recovery(&queue->ctrl->ctrl);
+			nvme_mptcp_queue_failed(queue);
 			break;
 		}
 

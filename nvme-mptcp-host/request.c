@@ -125,7 +125,9 @@ static blk_status_t nvme_mptcp_queue_rq(struct blk_mq_hw_ctx *hctx,
 	bool live = test_bit(NVME_MPTCP_Q_LIVE, &queue->flags);
 	blk_status_t ret;
 
-	if (!kc_nvme_check_ready(ctrl, rq, live))
+	/* Nor on a connection that already broke: fail over or requeue. */
+	if (!kc_nvme_check_ready(ctrl, rq, live) ||
+	    unlikely(!READ_ONCE(queue->rd_enabled)))
 		return nvme_fail_nonready_command(ctrl, rq);
 
 	ret = nvme_setup_cmd(hctx->queue->queuedata, rq);

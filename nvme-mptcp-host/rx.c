@@ -363,8 +363,7 @@ int nvme_mptcp_try_recv(struct nvme_mptcp_queue *queue)
 		ret = -ECONNRESET;
 	}
 	if (ret < 0 && ret != -EAGAIN) {
-		WRITE_ONCE(queue->rd_enabled, false);
-		nvme_mptcp_error_recovery(&queue->ctrl->ctrl);
+		nvme_mptcp_queue_failed(queue);
 		return ret;
 	}
 	return consumed;

@@ -99,7 +99,8 @@ static void serve(int fd, long c)
 		memcpy(icresp + 12, &v, 4);
 	}
 	icresp[11] = icreq[11];			/* digests as asked */
-	if (write(fd, icresp, sizeof(icresp)) != sizeof(icresp) || c <= 2)
+	if (write(fd, icresp, sizeof(icresp)) != sizeof(icresp) ||
+	    (c >= 0 && c <= 2))
 		return;
 	if (read_capsule(fd, &cid))
 		return;
