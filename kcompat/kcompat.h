@@ -18,9 +18,9 @@
 
 /* NUMA node argument of blk_mq_ops.init_request. */
 #ifdef KC_INIT_REQUEST_NODE_SIGNED
-typedef int kc_numa_node_t;
+#define kc_numa_node_t	int
 #else
-typedef unsigned int kc_numa_node_t;
+#define kc_numa_node_t	unsigned int
 #endif
 
 /* Before WQ_PERCPU existed, per-CPU was what a workqueue without flags got. */

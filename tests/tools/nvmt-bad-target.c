@@ -17,8 +17,11 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-enum { ICREQ = 0x00, ICRESP = 0x01, C2H_TERM = 0x03, CMD = 0x04, RSP = 0x05,
-       C2H_DATA = 0x07, R2T = 0x09 };
+/* PDU types, as include/linux/nvme-tcp.h numbers them. */
+enum {
+	ICRESP = 0x01, C2H_TERM = 0x03, CMD = 0x04, RSP = 0x05,
+	C2H_DATA = 0x07, R2T = 0x09,
+};
 
 struct hdr {
 	uint8_t type, flags, hlen, pdo;
