@@ -18,11 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fabrics() {
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	ip netns exec host bash -c 'echo "$0" >/dev/nvme-fabrics' \
-		"transport=mptcp,traddr=10.10.1.1,trsvcid=4420,nqn=$nqn,hostnqn=$NVMT_HOSTNQN,hostid=$NVMT_HOSTID$1"
-}
+connect_bad() { fabrics host "transport=mptcp,traddr=10.10.1.1,trsvcid=4420,nqn=$nqn,ctrl_loss_tmo=0"; }
 controllers() { find /sys/class/nvme -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
 # bad_case N WHAT: one malformed answer; the connect must fail, in bounded time.
@@ -31,7 +27,7 @@ bad_case() {
 	ip netns exec target "$tool" 10.10.1.1 4420 "$1" 1 &
 	pid=$!
 	sleep 0.3
-	if fabrics ",ctrl_loss_tmo=0" 2>/dev/null; then
+	if connect_bad 2>/dev/null; then
 		echo "connect succeeded against: $2"
 		return 1
 	fi
@@ -64,7 +60,7 @@ random_cases() {
 	pid=$!
 	sleep 0.3
 	for ((i = 0; i < 30; i++)); do
-		fabrics ",ctrl_loss_tmo=0" 2>/dev/null && return 1
+		connect_bad 2>/dev/null && return 1
 	done
 	wait "$pid"
 	pid=

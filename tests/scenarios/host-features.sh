@@ -54,9 +54,6 @@ two_paths() {
 	return 1
 }
 
-# dmesg_since_mark PATTERN: logged since the last dmesg_mark.
-dmesg_mark() { NVMT_DMESG_LINES=$(dmesg | wc -l); }
-dmesg_since_mark() { dmesg | tail -n +"$((NVMT_DMESG_LINES + 1))" | grep -E "$1"; }
 
 say "setup"
 require modprobe-host modprobe nvme-mptcp
@@ -84,7 +81,7 @@ require connect-queue-maps nvme_connect host mptcp 10.10.1.1 4420 "$nqn" \
 	--nr-io-queues=1 --nr-write-queues=1 --nr-poll-queues=1
 require nvme-blockdev-maps nvme_wait_dev "$nqn"
 # One queue each for writes (default map), reads and polling.
-check three-io-queues dmesg_since_mark "creating 3 I/O queues"
+check three-io-queues dmesg_since "creating 3 I/O queues"
 check fio-verify-queue-maps fio_verify "$NVMT_NSDEV" 16k 32M
 check fio-polled "${NVMT_FIO[@]/libaio/io_uring}" --name=polled --filename="$NVMT_NSDEV" \
 	--rw=randread --bs=4k --size=16M --iodepth=8 --hipri=1 --runtime=3 --time_based

@@ -21,8 +21,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-dmesg_has() { dmesg | grep -E "$1"; }
-
 say "setup"
 require modprobe-host modprobe nvme-mptcp
 require modprobe-target modprobe nvmet-tcp
@@ -36,6 +34,7 @@ require nvme-connect nvme_connect host mptcp 10.10.1.1 4420 "$nqn" \
 require nvme-blockdev nvme_wait_dev "$nqn"
 
 say "fio write+verify with the path down for 10 s in the middle"
+dmesg_mark
 "${NVMT_FIO[@]}" --name=reconnect --filename="$NVMT_NSDEV" --rw=write --bs=64k \
 	--size=128M --iodepth=8 --verify=crc32c --verify_fatal=1 &
 fio_pid=$!
@@ -47,8 +46,8 @@ rc=0
 wait "$fio_pid" || rc=$?
 fio_pid=
 check fio-verify-across-outage test "$rc" -eq 0
-check error-recovery-ran dmesg_has "starting error recovery"
-check reconnected dmesg_has "reconnected \(attempt"
+check error-recovery-ran dmesg_since "starting error recovery"
+check reconnected dmesg_since "reconnected \(attempt"
 check still-connected nvme_wait_dev "$nqn"
 check fio-verify-after fio_verify "$NVMT_NSDEV" 4k 16M
 

@@ -20,14 +20,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# fabrics NS OPTIONS: what nvme connect does, without nvme-cli dropping the
-# digest options it only passes for transport "tcp".
-fabrics() {
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	ip netns exec "$1" bash -c 'echo "$0" >/dev/nvme-fabrics' \
-		"$2,hostnqn=$NVMT_HOSTNQN,hostid=$NVMT_HOSTID"
-}
-
 base="transport=mptcp,traddr=10.10.1.1,trsvcid=4420,nqn=$nqn"
 
 # The controller of $nqn reports transport "mptcp" in sysfs.
@@ -47,10 +39,6 @@ queues_file() {
 	done
 }
 
-# dmesg_says PATTERN: the kernel logged PATTERN since the last dmesg_mark.
-dmesg_mark() { NVMT_DMESG_LINES=$(dmesg | wc -l); }
-dmesg_says() { dmesg | tail -n +"$((NVMT_DMESG_LINES + 1))" | grep -E "$1"; }
-
 # refused_einval NS OPTIONS PATTERN: the write fails with EINVAL and the
 # kernel says PATTERN about it.
 refused_einval() {
@@ -62,7 +50,7 @@ refused_einval() {
 	fi
 	echo "$out"
 	[[ $out == *"Invalid argument"* ]] || return 1
-	dmesg_says "$3"
+	dmesg_since "$3"
 }
 
 controllers_of() { grep -lx "$nqn" /sys/class/nvme/*/subsysnqn 2>/dev/null | wc -l; }

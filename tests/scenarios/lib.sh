@@ -169,6 +169,19 @@ nvme_connect() {
 		--hostnqn="$NVMT_HOSTNQN" --hostid="$NVMT_HOSTID" "$@"
 }
 
+# fabrics NS OPTIONS: write a connect request to /dev/nvme-fabrics as nvme
+# connect does (with our host identity), for options nvme-cli drops for
+# transports other than tcp (hdr_digest, data_digest).
+fabrics() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	ip netns exec "$1" bash -c 'echo "$0" >/dev/nvme-fabrics' \
+		"$2,hostnqn=$NVMT_HOSTNQN,hostid=$NVMT_HOSTID"
+}
+
+# dmesg_mark; ...; dmesg_since PATTERN: PATTERN was logged after the mark.
+dmesg_mark() { NVMT_DMESG_LINES=$(dmesg | wc -l); }
+dmesg_since() { dmesg | tail -n +"$((NVMT_DMESG_LINES + 1))" | grep -E "$1"; }
+
 # nvme_wait_dev NQN: wait for the namespace block device of subsystem NQN and
 # leave its path in NVMT_NSDEV (a global, so it works under check/require).
 nvme_wait_dev() {
