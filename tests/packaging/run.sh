@@ -1,0 +1,432 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# The packages, built and used as a user would use them. One line per check,
+# as tests/run-matrix.sh prints them, then "N passed, N failed"; exit 1 if any
+# check failed.
+#   run.sh [--suites bookworm,sid] [--boot 6.1,6.12,7.2|none] [--out DIR]
+#
+# - builds the .deb (dh-dkms) and the .rpm (rpmbuild -bb), checks what they
+#   ship, runs lintian on the .deb and lists the .rpm (rpm -qlp);
+# - in a throw-away copy (overlay) of each suite's cached bench chroot
+#   (bookworm: dkms 3.0.10, sid: the newest dkms), installs the .deb with
+#   apt: its postinst has dkms build, sign and install the modules for the
+#   suite's kernels. One kernel's headers are held back and then "installed",
+#   running dkms' kernel hook the way a kernel package's postinst does
+#   (autoinstall). Then the hook again for a kernel that cannot host
+#   nvme-mptcp: it must refuse in one line and succeed, or the kernel
+#   package's postinst would fail. In sid, first the recipe without
+#   packages: dkms add, build, install from /usr/src;
+# - boots the DKMS-built modules in QEMU (scenario load-unload).
+# Needs root and the bench (tests/install-deps.sh, tests/vm/chroot.sh); the
+# cached chroots are never written to.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=../vm/common.sh
+. "$top/tests/vm/common.sh"
+
+suites=bookworm,sid
+boot=6.1,6.12,7.2
+out=$top/test-results/packaging
+while (($#)); do
+	case $1 in
+	--suites) suites=${2:?} && shift ;;
+	--boot) boot=${2:?} && shift ;;
+	--out) out=${2:?} && shift ;;
+	*) die "usage: run.sh [--suites LIST] [--boot LIST|none] [--out DIR]" ;;
+	esac
+	shift
+done
+IFS=, read -r -a suites <<<"$suites"
+[[ $boot == none ]] && boot=
+IFS=, read -r -a boot <<<"$boot"
+[[ $EUID -eq 0 ]] || die "run as root (chroot, mount, apt)"
+for k in "${boot[@]}"; do kernel_row "$k" >/dev/null; done
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+# Results of an earlier run are replaced; anything else is left alone.
+if [[ -n $(ls -A "$out") ]]; then
+	[[ -f $out/summary.txt ]] || die "$out is not empty and holds no earlier results: choose another --out"
+	rm -rf "${out:?}"/*
+fi
+summary=$out/summary.txt
+: >"$summary"
+: >"$out/steps.log"
+passed=0 failed=0
+t0=$SECONDS
+
+# report PASS|FAIL WHAT TEST SECONDS [REASON LOGS]
+report() {
+	local line="$1 $2 $3 $4s"
+	[[ $1 == PASS ]] && passed=$((passed + 1)) || failed=$((failed + 1))
+	[[ $1 == PASS ]] || line+=": $5 (logs: $6)"
+	echo "$line" | tee -a "$summary"
+}
+
+totals() {
+	echo "total: $((SECONDS - t0))s" | tee -a "$summary"
+	echo "$passed passed, $failed failed" | tee -a "$summary"
+	((failed == 0))
+}
+
+# check WHAT TEST LOG CMD...: a timed check, run in a subshell (fail ends
+# it); its output goes to LOG, whose last line is the reason given on failure.
+check() {
+	local what=$1 test=$2 log=$3 start=$SECONDS
+	shift 3
+	if ("$@") >"$log" 2>&1; then
+		report PASS "$what" "$test" $((SECONDS - start))
+	else
+		report FAIL "$what" "$test" $((SECONDS - start)) "$(tail -n1 "$log")" "$log"
+		return 1
+	fi
+}
+
+# step NAME CMD...: setup, as in run-matrix.sh; a failure counts as a test.
+step() {
+	local name=$1 start=$SECONDS
+	shift
+	if "$@" >>"$out/steps.log" 2>&1; then
+		echo "step $name: $((SECONDS - start))s" | tee -a "$summary"
+	else
+		report FAIL setup "$name" $((SECONDS - start)) "$(tail -n1 "$out/steps.log")" "$out/steps.log"
+		return 1
+	fi
+}
+
+fail() {
+	echo "$*"
+	exit 1
+}
+
+host_deps() {
+	"$top/tests/install-deps.sh"
+	local p missing=()
+	for p in debhelper dh-dkms lintian rpm; do
+		[[ $(dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null) == ii* ]] || missing+=("$p")
+	done
+	((${#missing[@]} == 0)) && return
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# What a package must ship (paths under the dkms source dir) and never ship.
+required=(dkms.conf Makefile Kbuild btf-abi/btf-abi-gen btf-abi/btf.py btf-abi/spec/nvmet.abi
+	kcompat/check-config.sh kcompat/conftest.sh kcompat/kcompat.h
+	mptcp-compat/Kbuild nvme-mptcp-host/Kbuild nvmet-mptcp/Kbuild)
+executable=(btf-abi/btf-abi-gen kcompat/check-config.sh kcompat/conftest.sh)
+forbidden='/(tests|bench|generated|test-results|packaging|\.git|__pycache__)(/|$)|\.(o|ko|ko\.xz|mod|mod\.c|cmd|pyc)$|/(Module\.symvers|modules\.order)$'
+
+# check_listing SRCDIR MODPROBE_FILE < "MODE PATH" lines of a package.
+check_listing() {
+	local srcdir=$1 modprobe=$2 listing f bad=0
+	listing=$(cat)
+	for f in "${required[@]}"; do
+		grep -q " $srcdir/$f\$" <<<"$listing" || { echo "missing: $srcdir/$f"; bad=1; }
+	done
+	for f in "${executable[@]}"; do
+		grep -Eq "^-rwx.* $srcdir/$f\$" <<<"$listing" || { echo "not executable: $srcdir/$f"; bad=1; }
+	done
+	grep -q " $modprobe\$" <<<"$listing" || { echo "missing: $modprobe"; bad=1; }
+	if grep -E " $srcdir/" <<<"$listing" | grep -E "$forbidden"; then
+		echo "ships files the build does not need (above)"
+		bad=1
+	fi
+	echo "$(grep -c " $srcdir/" <<<"$listing") entries under $srcdir"
+	((bad == 0)) || fail "package contents wrong (see above)"
+}
+
+version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$top/dkms.conf")
+srcdir=/usr/src/nvme-mptcp-$version
+
+check_deb() {
+	dpkg-deb -c "$deb" | awk '{ sub(/^\./, "", $6); print $1, $6 }' | sed 's|/$||' |
+		check_listing "$srcdir" /lib/modprobe.d/nvmet-mptcp.conf
+	dpkg-deb -f "$deb" Depends | tee /dev/stderr | grep -q 'dkms (>= ' || fail "no versioned dkms dependency"
+	local d
+	for d in python3 make xz-utils zstd; do
+		dpkg-deb -f "$deb" Depends | grep -Eq "(^|, )$d(,|$| )" || fail "does not depend on $d"
+	done
+}
+
+check_rpm() {
+	rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$rpm" |
+		check_listing "$srcdir" /usr/lib/modprobe.d/nvmet-mptcp.conf
+	echo "rpm -qlp:"
+	rpm -qlp "$rpm" | grep -v "^$srcdir/.*/"
+	local d reqs
+	reqs=$(rpm -qp --requires "$rpm")
+	for d in dkms python3 make xz zstd; do
+		grep -Eq "^$d( |$)" <<<"$reqs" || fail "does not require $d"
+	done
+	rpm -qp --scripts "$rpm" | grep -q 'dkms add' || fail "no dkms add in %post"
+}
+
+# --- the throw-away chroot of a suite ---------------------------------------
+root=
+scratch=
+umount_all() {
+	local m
+	[[ -n $root ]] || return 0
+	for m in "$root/proc" "$root"; do
+		if mountpoint -q "$m"; then umount "$m" || umount -l "$m"; fi
+	done
+}
+cleanup() {
+	umount_all
+	[[ -n $scratch ]] && rm -rf --one-file-system "$scratch"
+	return 0
+}
+trap cleanup EXIT
+
+# Overlay on the cached chroot, so nothing is written to it; a full copy
+# where overlayfs cannot be mounted (e.g. inside a container).
+open_chroot() {
+	local suite=$1 lower
+	lower=$(chroot_dir "$suite")
+	[[ -d $lower ]] || { echo "no chroot $lower (tests/vm/chroot.sh $suite)"; return 1; }
+	mkdir -p "$NVMT_CACHE/packaging"
+	scratch=$(mktemp -d "$NVMT_CACHE/packaging/$suite.XXXXXX")
+	root=$scratch/root
+	mkdir -p "$scratch"/{upper,work} "$root"
+	if ! mount -t overlay overlay -o "lowerdir=$lower,upperdir=$scratch/upper,workdir=$scratch/work" "$root"; then
+		echo "overlayfs not available, copying $lower"
+		cp -a "$lower/." "$root/"
+	fi
+	mount -t proc proc "$root/proc"
+	cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+}
+
+close_chroot() {
+	cleanup
+	root='' scratch=''
+}
+
+in_chroot() {
+	chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
+		DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+# apt's downloads are kept between runs, per suite.
+aptcache() { echo "$NVMT_CACHE/packaging/apt-$1"; }
+
+# apt_install SUITE PACKAGE...: apt-get install in the chroot, the .debs
+# kept in the cache between runs.
+apt_install() {
+	local suite=$1 cache rc=0
+	shift
+	cache=$(aptcache "$suite")
+	mkdir -p "$cache"
+	find "$cache" -name '*.deb' -exec cp -t "$root/var/cache/apt/archives/" {} +
+	[[ -n $(find "$root/var/lib/apt/lists" -maxdepth 1 -name '*Packages*' -print -quit) ]] ||
+		in_chroot apt-get update -q
+	in_chroot apt-get install -y -q --no-install-recommends "$@" || rc=$?
+	find "$root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -exec cp -n -t "$cache/" {} +
+	return $rc
+}
+
+# openssl: dkms makes its MOK key with it and signs what it builds.
+install_deb() {
+	cp "$deb" "$root/tmp/"
+	apt_install "$1" "/tmp/${deb##*/}" openssl
+}
+
+# The README's recipe without packages: the source tree in /usr/src, then
+# dkms add, build, install. Removed again, for the package to come.
+manual_dkms() {
+	local suite=$1 kver=$2
+	apt_install "$suite" dkms openssl || fail "cannot install dkms"
+	cp -a "$pkgs/nvme-mptcp-$version" "$root/usr/src/"
+	in_chroot dkms add "nvme-mptcp/$version" || fail "dkms add failed"
+	in_chroot dkms build "nvme-mptcp/$version" -k "$kver" || fail "dkms build failed"
+	in_chroot dkms install "nvme-mptcp/$version" -k "$kver" || fail "dkms install failed"
+	(check_installed "$kver") || exit 1
+	in_chroot dkms remove "nvme-mptcp/$version" --all || fail "dkms remove failed"
+	rm -rf "${root:?}/usr/src/nvme-mptcp-$version"
+	[[ -z $(find "$root/lib/modules/$kver/updates/dkms" -name '*mptcp*' 2>/dev/null) ]] ||
+		fail "dkms remove left modules in /lib/modules/$kver/updates/dkms"
+}
+
+# check_installed KVER [packaged]: the built modules of a kernel are
+# installed where dkms.conf says, for it; with the package's modprobe.d file,
+# nvmet's tcp transport resolves to ours.
+check_installed() {
+	local kver=$1 packaged=${2:-} m f
+	in_chroot dkms status -m nvme-mptcp -v "$version" -k "$kver"
+	in_chroot dkms status -m nvme-mptcp -v "$version" -k "$kver" | grep -q ': installed' ||
+		fail "dkms status: not installed for $kver"
+	for m in mptcp-compat nvme-mptcp nvmet-mptcp; do
+		f=$(find "$root/lib/modules/$kver/updates/dkms" -name "$m.ko*" 2>/dev/null | head -n1)
+		[[ -n $f ]] || fail "no $m in /lib/modules/$kver/updates/dkms"
+		in_chroot modinfo -F vermagic "${f#"$root"}" | grep -q "^$kver " || fail "$m: vermagic is not $kver"
+	done
+	[[ -n $packaged ]] || return 0
+	in_chroot modprobe -S "$kver" --show-depends nvmet-transport-3 | tee /dev/stderr |
+		grep -q 'updates/dkms/nvmet-mptcp\.ko' || fail "nvmet-transport-3 does not resolve to nvmet-mptcp"
+}
+
+# dkms signed them with its own MOK key (what Secure Boot users enrol).
+check_signed() {
+	local kver=$1 f signer
+	in_chroot openssl x509 -inform DER -in /var/lib/dkms/mok.pub -noout -subject ||
+		fail "no DKMS MOK certificate /var/lib/dkms/mok.pub"
+	for f in "$root/lib/modules/$kver/updates/dkms"/*.ko*; do
+		signer=$(in_chroot modinfo -F signer "${f#"$root"}")
+		echo "${f##*/}: signer: $signer"
+		[[ $signer == "DKMS module signing key" ]] || fail "${f##*/} is not signed with the DKMS key"
+	done
+}
+
+# Uncompressed copies of the DKMS-built modules, for the VM bench.
+collect_modules() {
+	local kver=$1 dest=$2 f name
+	rm -rf "$dest"
+	mkdir -p "$dest"
+	for f in "$root/lib/modules/$kver/updates/dkms"/*.ko*; do
+		name=${f##*/}
+		case $f in
+		*.ko.xz) xz -dc "$f" >"$dest/${name%.xz}" ;;
+		*.ko.zst) zstd -qdc "$f" >"$dest/${name%.zst}" ;;
+		*.ko.gz) gzip -dc "$f" >"$dest/${name%.gz}" ;;
+		*.ko) cp "$f" "$dest/" ;;
+		esac
+	done
+	ls -l "$dest"
+}
+
+# What a kernel package's postinst does: run-parts on /etc/kernel/postinst.d.
+kernel_postinst() {
+	in_chroot run-parts --report --exit-on-error --arg="$1" --arg="/boot/vmlinuz-$1" /etc/kernel/postinst.d
+}
+
+# A kernel dkms has headers for, but that lacks CONFIG_MPTCP: installing it
+# must succeed, our module refused in one line and not built.
+fake_kernel() {
+	local kver=$1 like=$2 d=$root/lib/modules/$1
+	mkdir -p "$d/build/include" "$d/kernel"
+	# (build is an absolute symlink: read it inside the chroot)
+	in_chroot cat "/lib/modules/$like/build/.config" | grep -v '^CONFIG_MPTCP=' >"$d/build/.config"
+	touch "$d/modules.dep" "$d/modules.order" "$d/modules.builtin"
+}
+
+unsupported_kernel() {
+	local kver=0.0.0-nvmt-nomptcp rc=0 text n
+	fake_kernel "$kver" "$1"
+	text=$(kernel_postinst "$kver" 2>&1) || rc=$?
+	echo "$text"
+	((rc == 0)) || fail "kernel postinst hooks failed (exit $rc): the kernel package would not install"
+	n=$(grep -c "^nvme-mptcp: kernel built without CONFIG_MPTCP" <<<"$text" || true)
+	((n == 1)) || fail "$n lines from nvme-mptcp saying why it is not built, not 1"
+	[[ ! -d $root/var/lib/dkms/nvme-mptcp/$version/$kver ]] || fail "dkms built something for $kver"
+	rm -rf "${root:?}/lib/modules/$kver"
+}
+
+# dkms versions that ignore BUILD_EXCLUSIVE_CONFIG still stop at PRE_BUILD
+# (check-config), with its line on the terminal: shown here with a kernel that
+# passes the config test but has no modules.
+pre_build_refuses() {
+	local kver=0.0.0-nvmt-nomodules rc=0 text
+	fake_kernel "$kver" "$1"
+	in_chroot cat "/lib/modules/$1/build/.config" >"$root/lib/modules/$kver/build/.config"
+	rm "$root/lib/modules/$kver/modules.dep"
+	text=$(in_chroot dkms build -m nvme-mptcp -v "$version" -k "$kver" 2>&1) || rc=$?
+	echo "$text"
+	# dkms >= 3.1 logs the PRE_BUILD script's output to make.log.
+	text+=$'\n'$(cat "$root/var/lib/dkms/nvme-mptcp/$version/build/make.log" 2>/dev/null)
+	((rc != 0)) || fail "dkms build succeeded for a kernel without modules"
+	grep -q "^nvme-mptcp: no modules at /lib/modules/$kver" <<<"$text" || fail "no one-line reason from PRE_BUILD"
+	in_chroot dkms remove -m nvme-mptcp -v "$version" -k "$kver" >/dev/null 2>&1 || true
+	rm -rf "${root:?}/lib/modules/$kver"
+}
+
+# --- run --------------------------------------------------------------------
+step host-deps host_deps || { totals; exit 1; }
+for s in "${suites[@]}"; do
+	step "chroot-$s" "$top/tests/vm/chroot.sh" "$s" || { totals; exit 1; }
+done
+
+pkgs=$out/packages
+mkdir -p "$pkgs"
+deb='' rpm=''
+check packaging deb-build "$out/deb-build.log" "$here/build.sh" deb "$pkgs" &&
+	deb=$(tail -n1 "$out/deb-build.log")
+if [[ -n $deb ]]; then
+	check packaging deb-contents "$out/deb-contents.log" check_deb || true
+	check packaging deb-lintian "$out/deb-lintian.log" \
+		lintian --fail-on error,warning --display-info --pedantic "$deb" || true
+fi
+step source-tree "$here/build.sh" src "$pkgs" || true
+check packaging rpm-build "$out/rpm-build.log" "$here/build.sh" rpm "$pkgs" &&
+	rpm=$(tail -n1 "$out/rpm-build.log")
+[[ -n $rpm ]] && { check packaging rpm-contents "$out/rpm-contents.log" check_rpm || true; }
+
+declare -A modules_of=()
+for s in "${suites[@]}"; do
+	[[ -n $deb ]] || break
+	mkdir -p "$out/$s"
+	mapfile -t ids < <(awk -v s="$s" '!/^#/ && NF >= 4 && $2 == s { print $1 }' "$NVMT_VM_DIR/kernels.list")
+	declare -A kver_of=()
+	for k in "${ids[@]}"; do kver_of[$k]=$(kernel_kver "$k"); done
+	step "open-$s" open_chroot "$s" || continue
+	# The last kernel of the suite comes later, as when a kernel package is
+	# installed: its headers are held back until the package is in (or, the
+	# only kernel of the suite, its DKMS build is removed again).
+	late=${ids[${#ids[@]} - 1]}
+	lbuild=$root/lib/modules/${kver_of[$late]}/build
+	((${#ids[@]} > 1)) && mv "$lbuild" "$lbuild.held"
+	# dkms add/build/install by hand, on the newest dkms only (sid): one
+	# more build of its (quickest) kernel.
+	if [[ $s == sid && -d $pkgs/nvme-mptcp-$version ]]; then
+		check "${ids[0]}" dkms-add-build-install "$out/$s/manual-dkms.log" manual_dkms "$s" "${kver_of[${ids[0]}]}" || true
+	fi
+	if check "$s" deb-install "$out/$s/install.log" install_deb "$s"; then
+		in_chroot dkms status >>"$out/$s/install.log" 2>&1 || true
+		if [[ -L $lbuild.held ]]; then
+			mv "$lbuild.held" "$lbuild"
+		else
+			in_chroot dkms unbuild -m nvme-mptcp -v "$version" -k "${kver_of[$late]}" >>"$out/$s/install.log" 2>&1 || true
+		fi
+		check "$late" kernel-hook-autoinstall "$out/$s/hook-$late.log" kernel_postinst "${kver_of[$late]}" || true
+		for k in "${ids[@]}"; do
+			mkdir -p "$out/$k"
+			if check "$k" dkms-installed "$out/$k/dkms-installed.log" check_installed "${kver_of[$k]}" packaged; then
+				collect_modules "${kver_of[$k]}" "$out/$k/dkms-modules" >>"$out/$k/dkms-installed.log" 2>&1 &&
+					modules_of[$k]=$out/$k/dkms-modules
+				check "$k" dkms-signed "$out/$k/dkms-signed.log" check_signed "${kver_of[$k]}" || true
+			fi
+			cp -r "$root/var/lib/dkms/nvme-mptcp/$version/${kver_of[$k]}/x86_64/log" "$out/$k/dkms-log" 2>/dev/null || true
+		done
+		check "$s" kernel-hook-unsupported "$out/$s/hook-unsupported.log" unsupported_kernel "${kver_of[${ids[0]}]}" || true
+		check "$s" pre-build-refuses "$out/$s/pre-build.log" pre_build_refuses "${kver_of[${ids[0]}]}" || true
+	fi
+	close_chroot
+	unset kver_of
+done
+
+# Boot the DKMS-built modules: load, refcounts, unload.
+accel=${NVMT_ACCEL:-}
+for k in "${boot[@]}"; do
+	if [[ -z ${modules_of[$k]:-} ]]; then
+		report FAIL "$k" dkms-load-unload 0 "no DKMS-built modules for $k" "$out"
+		continue
+	fi
+	initrd=$out/$k/initramfs.cpio
+	step "initramfs-$k" "$top/tests/vm/mkinitramfs.sh" "$k" "${modules_of[$k]}" "$initrd" || continue
+	if [[ -z $accel ]]; then
+		accel=$("$top/tests/vm/run.sh" --probe-kvm "$k" "$initrd")
+		echo "accelerator: $accel" | tee -a "$summary"
+	fi
+	start=$SECONDS
+	if NVMT_ACCEL=$accel NVMT_INITRAMFS=$initrd "$top/tests/vm/run.sh" "$k" load-unload "$out/$k/load-unload" \
+		>"$out/$k/load-unload.log" 2>&1; then
+		report PASS "$k" dkms-load-unload $((SECONDS - start))
+	else
+		report FAIL "$k" dkms-load-unload $((SECONDS - start)) \
+			"$(head -n1 "$out/$k/load-unload/result.txt" 2>/dev/null || tail -n1 "$out/$k/load-unload.log")" \
+			"$out/$k/load-unload"
+	fi
+	rm -f "$initrd"
+done
+
+totals
