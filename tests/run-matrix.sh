@@ -14,7 +14,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/vm/common.sh"
 
 kernels=$(kernel_ids | paste -sd,)
+# NAME or NAME:ARGS (ARGS as the scenario takes them in nvmt.args).
 scenarios=baseline-tcp,load-unload,mptcp-compat-sockets,host-tcp-target,host-reconnect,host-features,host-bad-target
+scenarios+=,target-host-tcp,target-mptcp:paths=2,target-mptcp:paths=4,target-ports,target-conflict,target-badpdu
 # Build-time tests of the ABI generator, run against this kernel's build.
 abi_kernel=6.12
 out=$here/../test-results
@@ -33,7 +35,7 @@ IFS=, read -r -a kernels <<<"$kernels"
 IFS=, read -r -a scenarios <<<"$scenarios"
 [[ $EUID -eq 0 ]] || die "run as root (chroot, mount, apt)"
 for k in "${kernels[@]}"; do kernel_row "$k" >/dev/null; done
-for s in "${scenarios[@]}"; do [[ -f $here/scenarios/$s.sh ]] || die "no scenario $s"; done
+for s in "${scenarios[@]}"; do [[ -f $here/scenarios/${s%%:*}.sh ]] || die "no scenario ${s%%:*}"; done
 mkdir -p "$out" "$NVMT_CACHE/initramfs"
 out=$(cd "$out" && pwd)
 summary=$out/summary.txt
@@ -121,13 +123,16 @@ for k in "${kernels[@]}"; do
 	fi
 
 	for s in "${scenarios[@]}"; do
-		if ((!built)) && needs_modules "$s"; then
+		name=${s%%:*}
+		args=${s#"$name"}
+		if ((!built)) && needs_modules "$name"; then
 			echo "SKIP $k $s: build failed" | tee -a "$summary"
 			continue
 		fi
-		kernel_quick "$k" && ! is_quick "$s" && continue
+		kernel_quick "$k" && ! is_quick "$name" && continue
 		start=$SECONDS
-		if NVMT_ACCEL=$accel NVMT_INITRAMFS=$initrd "$here/vm/run.sh" "$k" "$s" "$kdir/$s" >"$kdir/$s.log" 2>&1; then
+		if NVMT_ACCEL=$accel NVMT_INITRAMFS=$initrd NVMT_ARGS=${args#:} \
+			"$here/vm/run.sh" "$k" "$name" "$kdir/$s" >"$kdir/$s.log" 2>&1; then
 			report PASS "$k" "$s" $((SECONDS - start))
 		else
 			report FAIL "$k" "$s" $((SECONDS - start)) \

@@ -86,5 +86,18 @@ check fio-verify-queue-maps fio_verify "$NVMT_NSDEV" 16k 32M
 check fio-polled "${NVMT_FIO[@]/libaio/io_uring}" --name=polled --filename="$NVMT_NSDEV" \
 	--rw=randread --bs=4k --size=16M --iodepth=8 --hipri=1 --runtime=3 --time_based
 check disconnect-maps nvme_disconnect "$nqn"
+
+say "controller reset, and source address, interface and TOS options"
+ctrl_of() { grep -lx "$nqn" /sys/class/nvme/*/subsysnqn | sed -n '1s|/subsysnqn||p'; }
+require connect-src fabrics host "transport=mptcp,traddr=10.10.1.1,trsvcid=4420,nqn=$nqn,host_traddr=10.10.1.2,host_iface=h1,tos=32"
+require nvme-blockdev-src nvme_wait_dev "$nqn"
+check address-has-src grep -q "src_addr=10.10.1.2" "$(ctrl_of)/address"
+cat "$(ctrl_of)/address"
+dmesg_mark
+check nvme-reset nvme reset "/dev/$(basename "$(ctrl_of)")"
+check reset-reconnected dmesg_since "creating [0-9]+ I/O queues"
+check live-after-reset grep -qx live "$(ctrl_of)/state"
+check fio-verify-after-reset fio_verify "$NVMT_NSDEV" 4k 16M
+check disconnect-src nvme_disconnect "$nqn"
 check rmmod rmmod nvme-mptcp
 finish

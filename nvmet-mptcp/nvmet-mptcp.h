@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nvmet-mptcp: NVMe/TCP target transport for the kernel's own nvmet,
+ * listening on MPTCP sockets.  It registers as trtype "tcp", the only
+ * TCP-like name stock nvmet's configfs accepts; an MPTCP listener serves
+ * plain TCP hosts too, through MPTCP's fallback sockets.
+ *
+ * A port is one listening socket.  Every accepted connection is a queue:
+ * all its socket work (receive and send) runs in its io_work, scheduled
+ * by socket wake-ups and by completed commands; its teardown runs in
+ * release_work on nvmet_wq, which nvmet flushes before it frees a port.
+ */
+#ifndef _NVMET_MPTCP_H
+#define _NVMET_MPTCP_H
+
+#include <linux/bvec.h>
+#include <linux/kref.h>
+#include <linux/llist.h>
+#include <linux/net.h>
+#include <linux/nvme-tcp.h>
+#include <linux/socket.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include "nvmet-api.h"
+
+#define NVMET_MPTCP_DIGEST_LEN		4
+/* In-capsule data of I/O queues when the port leaves it to us (-1). */
+#define NVMET_MPTCP_DEF_INLINE_DATA	(4 * PAGE_SIZE)
+/* The admin queue takes 8 KiB in a capsule whatever the port says. */
+#define NVMET_MPTCP_ADMIN_INLINE_DATA	SZ_8K
+/*
+ * Largest data transfer of one command, advertised as MDTS in units of
+ * 4 KiB: every byte of it is allocated when the command arrives, so it
+ * bounds what one host can pin per outstanding command.
+ */
+#define NVMET_MPTCP_MDTS		9
+#define NVMET_MPTCP_MAX_DATA		(SZ_4K << NVMET_MPTCP_MDTS)
+/* Largest H2CData PDU payload the host may send (ICResp maxdata). */
+#define NVMET_MPTCP_MAXH2CDATA		SZ_256K
+#define NVMET_MPTCP_BACKLOG		128
+/*
+ * Connections that have not joined a controller yet: how many one port
+ * keeps, and for how long.  Past either, new or idle ones are dropped,
+ * so a flood of half-open connections costs bounded memory.
+ */
+#define NVMET_MPTCP_MAX_PENDING		512
+#define NVMET_MPTCP_SETUP_TIMEOUT	(30 * HZ)
+/* Transfer tag of the R2T for a Connect command's data (no slot yet). */
+#define NVMET_MPTCP_CONNECT_TTAG	0xffff
+/* Pages of command data moved by one sendmsg/recvmsg. */
+#define NVMET_MPTCP_BVECS		16
+/* The largest PDU header a host sends us: the ICReq. */
+#define NVMET_MPTCP_RX_HDR_MAX		sizeof(struct nvme_tcp_icreq_pdu)
+
+struct nvmet_mptcp_port {
+	struct socket		*sock;		/* the listener */
+	struct nvmet_port	*nport;
+	struct sockaddr_storage	addr;
+	int			protocol;	/* IPPROTO_MPTCP or _TCP */
+	u32			inline_data_size;
+	struct wait_queue_entry	wait;		/* listener ready -> accept */
+	struct work_struct	accept_work;
+	bool			removing;
+	atomic_t		pending;	/* queues without controller */
+	/* The port itself holds one reference, every queue one more. */
+	struct kref		ref;
+};
+
+enum nvmet_mptcp_cmd_state {
+	NVMET_MPTCP_CMD_FREE,
+	NVMET_MPTCP_CMD_DATA_IN,	/* waiting for data from the host */
+	NVMET_MPTCP_CMD_EXEC,		/* nvmet owns it until queue_response */
+	NVMET_MPTCP_CMD_SEND,		/* its response is on the send list */
+};
+
+/* cmd->flags */
+enum {
+	/* nvmet_req_init() failed: no sq reference, only a response to send */
+	NVMET_MPTCP_CMD_F_INIT_FAILED	= BIT(0),
+	/* in-capsule data still to receive: a response must wait for it */
+	NVMET_MPTCP_CMD_F_INLINE	= BIT(1),
+	/* nvmet answered while in-capsule data was still arriving */
+	NVMET_MPTCP_CMD_F_RSP_DEFERRED	= BIT(2),
+	/* an R2T is queued for it */
+	NVMET_MPTCP_CMD_F_R2T		= BIT(3),
+	/* its R2T is out: H2CData for it is welcome */
+	NVMET_MPTCP_CMD_F_H2C_OK	= BIT(4),
+};
+
+enum nvmet_mptcp_send_state {
+	NVMET_MPTCP_SEND_R2T,
+	NVMET_MPTCP_SEND_C2H,		/* C2HData header, digest, padding */
+	NVMET_MPTCP_SEND_DATA,
+	NVMET_MPTCP_SEND_DDGST,
+	NVMET_MPTCP_SEND_RSP,
+};
+
+/* Where a command's data transfer stands in its scatterlist. */
+struct nvmet_mptcp_cursor {
+	struct scatterlist	*sg;
+	u32			off;		/* within sg */
+};
+
+struct nvmet_mptcp_queue;
+
+struct nvmet_mptcp_cmd {
+	struct nvmet_mptcp_queue *queue;
+	struct nvmet_req	req;
+	struct nvme_command	cmd;		/* req.cmd */
+	struct nvme_completion	cqe;		/* req.cqe */
+	u16			ttag;
+	u32			flags;
+	enum nvmet_mptcp_cmd_state state;
+	u32			rbytes;		/* data received from the host */
+	u32			wbytes;		/* data sent to the host */
+	struct nvmet_mptcp_cursor cursor;
+
+	/* send side: one PDU header (all are 24 bytes) and its digests */
+	enum nvmet_mptcp_send_state snd_state;
+	u32			snd_off;	/* sent of the current piece */
+	u8			pdu[sizeof(struct nvme_tcp_rsp_pdu) +
+				    NVMET_MPTCP_DIGEST_LEN];
+	u8			pdu_len;	/* header + digest + padding */
+	bool			c2h_success;	/* C2HData stands in for rsp */
+	__le32			ddgst;
+
+	struct llist_node	lentry;		/* queue->resp_list */
+	struct list_head	entry;		/* free_list or send_list */
+};
+
+enum nvmet_mptcp_rx_state {
+	NVMET_MPTCP_RX_HDR,
+	NVMET_MPTCP_RX_DATA,
+	NVMET_MPTCP_RX_DDGST,
+	NVMET_MPTCP_RX_STOPPED,
+};
+
+/* queue->flags */
+enum {
+	NVMET_MPTCP_Q_LIVE,		/* ICReq answered */
+	NVMET_MPTCP_Q_ATTACHED,		/* joined a controller */
+	NVMET_MPTCP_Q_CLOSING,		/* release scheduled */
+};
+
+struct nvmet_mptcp_queue {
+	struct socket		*sock;
+	struct nvmet_mptcp_port	*port;
+	struct nvmet_sq		nvme_sq;
+	struct nvmet_cq		nvme_cq;
+	unsigned long		flags;
+	unsigned int		idx;		/* names the queue in messages */
+	struct list_head	entry;		/* nvmet_mptcp_queues */
+	struct sockaddr_storage	local_addr;
+	struct sockaddr_storage	peer_addr;
+
+	struct wait_queue_entry	sk_wait;	/* socket events -> io_work */
+	struct work_struct	io_work;
+	struct work_struct	release_work;
+	struct delayed_work	setup_work;	/* drops idle new connections */
+
+	/* negotiated by ICReq/ICResp */
+	bool			hdr_digest;
+	bool			data_digest;
+	u8			c2h_pad;	/* host's data alignment padding */
+
+	/* commands: the Connect slot, then the array install_queue sets up */
+	struct nvmet_mptcp_cmd	connect;
+	struct nvmet_mptcp_cmd	*cmds;		/* published last */
+	u16			nr_cmds;
+	struct list_head	free_list;
+
+	/* receive side, io_work only */
+	enum nvmet_mptcp_rx_state rx_state;
+	union {
+		struct nvme_tcp_hdr		hdr;
+		struct nvme_tcp_icreq_pdu	icreq;
+		struct nvme_tcp_cmd_pdu		cmd;
+		struct nvme_tcp_data_pdu	h2c;
+		struct nvme_tcp_term_pdu	term;
+		u8 raw[NVMET_MPTCP_RX_HDR_MAX + NVMET_MPTCP_DIGEST_LEN];
+	} rx_pdu;
+	u32			rx_got;		/* bytes of rx_pdu (or ddgst) */
+	u32			rx_want;
+	u32			rx_left;	/* data bytes left in this PDU */
+	struct nvmet_mptcp_cmd	*rx_cmd;
+	bool			rx_discard;	/* data of a failed command */
+	u32			rx_crc;
+	__le32			rx_ddgst;
+	struct page		*discard_page;
+
+	/* send side: resp_list from any context, the rest io_work only */
+	struct llist_head	resp_list;
+	struct list_head	send_list;
+	struct nvmet_mptcp_cmd	*snd_cmd;
+
+	struct bio_vec		bvec[NVMET_MPTCP_BVECS];
+};
+
+static inline u8 nvmet_mptcp_hdgst_len(struct nvmet_mptcp_queue *queue)
+{
+	return queue->hdr_digest ? NVMET_MPTCP_DIGEST_LEN : 0;
+}
+
+static inline u8 nvmet_mptcp_ddgst_len(struct nvmet_mptcp_queue *queue)
+{
+	return queue->data_digest ? NVMET_MPTCP_DIGEST_LEN : 0;
+}
+
+static inline struct nvmet_mptcp_cmd *to_mptcp_cmd(struct nvmet_req *req)
+{
+	return container_of(req, struct nvmet_mptcp_cmd, req);
+}
+
+/* main.c */
+extern struct workqueue_struct *nvmet_mptcp_wq;
+extern const struct nvmet_fabrics_ops nvmet_mptcp_ops;
+extern int nvmet_mptcp_so_priority;
+int nvmet_mptcp_listen_protocol(void);
+
+/* port.c */
+int nvmet_mptcp_add_port(struct nvmet_port *nport);
+void nvmet_mptcp_remove_port(struct nvmet_port *nport);
+void nvmet_mptcp_disc_traddr(struct nvmet_req *req, struct nvmet_port *nport,
+			     char *traddr);
+void nvmet_mptcp_port_put(struct nvmet_mptcp_port *port);
+
+/* queue.c */
+void nvmet_mptcp_queue_create(struct nvmet_mptcp_port *port,
+			      struct socket *sock);
+void nvmet_mptcp_queue_close(struct nvmet_mptcp_queue *queue);
+void nvmet_mptcp_queue_fail(struct nvmet_mptcp_queue *queue);
+void nvmet_mptcp_kick(struct nvmet_mptcp_queue *queue);
+void nvmet_mptcp_close_port_queues(struct nvmet_mptcp_port *port);
+void nvmet_mptcp_close_all_queues(void);
+void nvmet_mptcp_wait_queues_gone(void);
+void nvmet_mptcp_delete_ctrl(struct nvmet_ctrl *ctrl);
+ssize_t nvmet_mptcp_host_traddr(struct nvmet_ctrl *ctrl, char *traddr,
+				size_t len);
+u16 nvmet_mptcp_install_queue(struct nvmet_sq *sq);
+
+/* cmd.c */
+void nvmet_mptcp_cmd_init(struct nvmet_mptcp_queue *queue,
+			  struct nvmet_mptcp_cmd *cmd, u16 ttag);
+struct nvmet_mptcp_cmd *nvmet_mptcp_get_cmd(struct nvmet_mptcp_queue *queue);
+void nvmet_mptcp_put_cmd(struct nvmet_mptcp_cmd *cmd);
+struct nvmet_mptcp_cmd *nvmet_mptcp_find_ttag(struct nvmet_mptcp_queue *queue,
+					      u16 ttag);
+int nvmet_mptcp_new_cmd(struct nvmet_mptcp_queue *queue, u32 icd_len);
+void nvmet_mptcp_data_in_done(struct nvmet_mptcp_cmd *cmd);
+void nvmet_mptcp_release_cmds(struct nvmet_mptcp_queue *queue);
+void nvmet_mptcp_free_cmds(struct nvmet_mptcp_queue *queue);
+u32 nvmet_mptcp_data_iter(struct nvmet_mptcp_cmd *cmd, struct iov_iter *iter,
+			  unsigned int dir, u32 len);
+void nvmet_mptcp_data_advance(struct nvmet_mptcp_cmd *cmd, u32 len);
+u32 nvmet_mptcp_crc_bvecs(u32 crc, const struct bio_vec *bv, u32 len);
+u32 nvmet_mptcp_crc_data(struct nvmet_mptcp_cmd *cmd);
+u32 nvmet_mptcp_crc(u32 crc, const void *buf, size_t len);
+__le32 nvmet_mptcp_crc_final(u32 crc);
+
+/* rx.c */
+void nvmet_mptcp_rx_init(struct nvmet_mptcp_queue *queue);
+int nvmet_mptcp_try_recv(struct nvmet_mptcp_queue *queue);
+void nvmet_mptcp_rx_data_for(struct nvmet_mptcp_queue *queue,
+			     struct nvmet_mptcp_cmd *cmd, u32 len,
+			     bool discard);
+int nvmet_mptcp_proto_err(struct nvmet_mptcp_queue *queue, u16 fes,
+			  const char *what, u32 value);
+
+/* tx.c */
+void nvmet_mptcp_queue_response(struct nvmet_req *req);
+void nvmet_mptcp_queue_send(struct nvmet_mptcp_cmd *cmd);
+int nvmet_mptcp_try_send(struct nvmet_mptcp_queue *queue);
+int nvmet_mptcp_send_icresp(struct nvmet_mptcp_queue *queue);
+void nvmet_mptcp_send_term(struct nvmet_mptcp_queue *queue, u16 fes);
+
+#endif /* _NVMET_MPTCP_H */

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Queues: one accepted connection each, MPTCP or, for a host that does not
+ * speak MPTCP, the plain TCP socket an MPTCP listener falls back to.
+ *
+ * The socket is reached only through mptcp-compat (options), sendmsg and
+ * recvmsg, and its wait queue: MPTCP and TCP wake it for received data,
+ * write space, state changes and errors, so an entry there schedules
+ * io_work for every event without touching the socket's callbacks.
+ *
+ * A queue ends when its host closes it, on a protocol or socket error,
+ * when nvmet deletes its controller, or when its port goes away.  Each of
+ * those marks it closing, shuts the socket down and schedules
+ * release_work on nvmet_wq; io_work does nothing once the queue is
+ * closing, and release_work waits for the commands nvmet still holds.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <net/inet_sock.h>
+#include <net/sock.h>
+#include <mptcp-compat.h>
+#include "nvmet-mptcp.h"
+
+/* Every queue, for delete_ctrl, host_traddr, port removal and unload. */
+static LIST_HEAD(nvmet_mptcp_queues);
+static DEFINE_MUTEX(nvmet_mptcp_queues_lock);
+static atomic_t nvmet_mptcp_nr_queues = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(nvmet_mptcp_queues_gone);
+static atomic_t nvmet_mptcp_queue_ids = ATOMIC_INIT(0);
+
+void nvmet_mptcp_kick(struct nvmet_mptcp_queue *queue)
+{
+	queue_work(nvmet_mptcp_wq, &queue->io_work);
+}
+
+/* Runs under the socket's wait-queue lock, maybe in softirq context. */
+static int nvmet_mptcp_sk_wake(struct wait_queue_entry *wait,
+			       unsigned int mode, int sync, void *key)
+{
+	struct nvmet_mptcp_queue *queue =
+		container_of(wait, struct nvmet_mptcp_queue, sk_wait);
+
+	if (!test_bit(NVMET_MPTCP_Q_CLOSING, &queue->flags))
+		nvmet_mptcp_kick(queue);
+	/* Never an exclusive wake-up: other sleepers get theirs. */
+	return 0;
+}
+
+void nvmet_mptcp_queue_close(struct nvmet_mptcp_queue *queue)
+{
+	if (test_and_set_bit(NVMET_MPTCP_Q_CLOSING, &queue->flags))
+		return;
+	kernel_sock_shutdown(queue->sock, SHUT_RDWR);
+	queue_work(nvmet_wq, &queue->release_work);
+}
+
+/*
+ * The connection cannot go on: the association it belongs to is broken,
+ * so nvmet ends the whole controller (which deletes its other queues), as
+ * the NVMe/TCP binding asks for a fatal transport error.
+ */
+void nvmet_mptcp_queue_fail(struct nvmet_mptcp_queue *queue)
+{
+	struct nvmet_ctrl *ctrl = READ_ONCE(queue->nvme_sq.ctrl);
+
+	queue->rx_state = NVMET_MPTCP_RX_STOPPED;
+	if (ctrl)
+		nvmet_ctrl_fatal_error(ctrl);
+	nvmet_mptcp_queue_close(queue);
+}
+
+/* A receive or send failed: a host going away is not an error. */
+static void nvmet_mptcp_sock_error(struct nvmet_mptcp_queue *queue, int err)
+{
+	if (test_bit(NVMET_MPTCP_Q_CLOSING, &queue->flags))
+		return;
+	if (err == -ECONNRESET || err == -EPIPE || err == -ENOTCONN ||
+	    err == -ESHUTDOWN) {
+		nvmet_mptcp_queue_close(queue);
+		return;
+	}
+	pr_warn_ratelimited("queue %u (%pISpc): socket error %d, dropping the connection\n",
+			    queue->idx, &queue->peer_addr, err);
+	nvmet_mptcp_queue_fail(queue);
+}
+
+static void nvmet_mptcp_io_work(struct work_struct *work)
+{
+	struct nvmet_mptcp_queue *queue =
+		container_of(work, struct nvmet_mptcp_queue, io_work);
+	unsigned long deadline = jiffies + msecs_to_jiffies(1);
+	int rx, tx;
+
+	do {
+		if (test_bit(NVMET_MPTCP_Q_CLOSING, &queue->flags))
+			return;
+		rx = nvmet_mptcp_try_recv(queue);
+		if (rx < 0) {
+			nvmet_mptcp_sock_error(queue, rx);
+			return;
+		}
+		tx = nvmet_mptcp_try_send(queue);
+		if (tx < 0) {
+			nvmet_mptcp_sock_error(queue, tx);
+			return;
+		}
+		if (!rx && !tx)
+			return;
+	} while (!time_after(jiffies, deadline));
+
+	/* Still busy: let other queues and tasks have the CPU, then go on. */
+	nvmet_mptcp_kick(queue);
+}
+
+static void nvmet_mptcp_setup_timeout(struct work_struct *work)
+{
+	struct nvmet_mptcp_queue *queue = container_of(to_delayed_work(work),
+					struct nvmet_mptcp_queue, setup_work);
+
+	if (test_bit(NVMET_MPTCP_Q_ATTACHED, &queue->flags))
+		return;
+	pr_warn_ratelimited("queue %u (%pISpc): no controller after %u s, dropping the connection\n",
+			    queue->idx, &queue->peer_addr,
+			    NVMET_MPTCP_SETUP_TIMEOUT / HZ);
+	nvmet_mptcp_queue_close(queue);
+}
+
+static void nvmet_mptcp_release_work(struct work_struct *work)
+{
+	struct nvmet_mptcp_queue *queue =
+		container_of(work, struct nvmet_mptcp_queue, release_work);
+	struct nvmet_mptcp_port *port = queue->port;
+
+	mutex_lock(&nvmet_mptcp_queues_lock);
+	list_del_init(&queue->entry);
+	mutex_unlock(&nvmet_mptcp_queues_lock);
+
+	remove_wait_queue(sk_sleep(queue->sock->sk), &queue->sk_wait);
+	cancel_delayed_work_sync(&queue->setup_work);
+	cancel_work_sync(&queue->io_work);
+
+	/*
+	 * Give nvmet back the commands still waiting for host data, then
+	 * wait for those it executes: their responses only go on the send
+	 * list, which io_work no longer serves.
+	 */
+	nvmet_mptcp_release_cmds(queue);
+	nvmet_sq_destroy(&queue->nvme_sq);
+	kc_nvmet_cq_put(&queue->nvme_cq);
+	cancel_work_sync(&queue->io_work);
+	nvmet_mptcp_free_cmds(queue);
+
+	sock_release(queue->sock);
+	if (queue->discard_page)
+		__free_page(queue->discard_page);
+	if (!test_bit(NVMET_MPTCP_Q_ATTACHED, &queue->flags))
+		atomic_dec(&port->pending);
+	nvmet_mptcp_port_put(port);
+	kfree(queue);
+
+	if (atomic_dec_and_test(&nvmet_mptcp_nr_queues))
+		wake_up(&nvmet_mptcp_queues_gone);
+}
+
+/* Options every connection gets; MPTCP applies them to each subflow. */
+static int nvmet_mptcp_setup_sock(struct nvmet_mptcp_queue *queue)
+{
+	struct socket *sock = queue->sock;
+	u8 tos = inet_sk(sock->sk)->rcv_tos;
+	int ret;
+
+	/* Responses leave at once; unsent data must not outlive a reset. */
+	ret = mptcp_compat_set_nodelay(sock);
+	if (!ret)
+		ret = mptcp_compat_set_no_linger(sock);
+	if (!ret && nvmet_mptcp_so_priority > 0)
+		ret = mptcp_compat_set_priority(sock, nvmet_mptcp_so_priority);
+	/*
+	 * Answer with the TOS the host used, as nvmet-tcp does.  MPTCP does
+	 * not record the received TOS on its own socket, so only plain TCP
+	 * connections have one to echo.
+	 */
+	if (!ret && !mptcp_compat_is_mptcp(sock) && tos)
+		ret = mptcp_compat_set_tos(sock, tos);
+	return ret;
+}
+
+void nvmet_mptcp_queue_create(struct nvmet_mptcp_port *port,
+			      struct socket *sock)
+{
+	struct nvmet_mptcp_queue *queue;
+	int ret;
+
+	if (atomic_inc_return(&port->pending) > NVMET_MPTCP_MAX_PENDING) {
+		pr_warn_ratelimited("port %u: %d connections still without a controller, refusing more\n",
+				    le16_to_cpu(port->nport->disc_addr.portid),
+				    NVMET_MPTCP_MAX_PENDING);
+		goto out_refuse;
+	}
+	queue = kzalloc(sizeof(*queue), GFP_KERNEL);
+	if (!queue)
+		goto out_refuse;
+
+	queue->sock = sock;
+	queue->port = port;
+	queue->idx = atomic_inc_return(&nvmet_mptcp_queue_ids);
+	INIT_LIST_HEAD(&queue->entry);
+	INIT_LIST_HEAD(&queue->free_list);
+	INIT_LIST_HEAD(&queue->send_list);
+	init_llist_head(&queue->resp_list);
+	INIT_WORK(&queue->io_work, nvmet_mptcp_io_work);
+	INIT_WORK(&queue->release_work, nvmet_mptcp_release_work);
+	INIT_DELAYED_WORK(&queue->setup_work, nvmet_mptcp_setup_timeout);
+	init_waitqueue_func_entry(&queue->sk_wait, nvmet_mptcp_sk_wake);
+	nvmet_mptcp_cmd_init(queue, &queue->connect, NVMET_MPTCP_CONNECT_TTAG);
+	nvmet_mptcp_rx_init(queue);
+
+	ret = kernel_getsockname(sock, (struct sockaddr *)&queue->local_addr);
+	if (ret >= 0)
+		ret = kernel_getpeername(sock,
+					 (struct sockaddr *)&queue->peer_addr);
+	if (ret < 0)
+		goto out_free;
+	ret = nvmet_mptcp_setup_sock(queue);
+	if (ret) {
+		pr_warn_ratelimited("queue %u (%pISpc): socket options failed (%d)\n",
+				    queue->idx, &queue->peer_addr, ret);
+		goto out_free;
+	}
+	ret = kc_nvmet_sq_init(&queue->nvme_sq, &queue->nvme_cq);
+	if (ret) {
+		kc_nvmet_cq_put(&queue->nvme_cq);
+		goto out_free;
+	}
+
+	kref_get(&port->ref);
+	atomic_inc(&nvmet_mptcp_nr_queues);
+	mutex_lock(&nvmet_mptcp_queues_lock);
+	list_add_tail(&queue->entry, &nvmet_mptcp_queues);
+	mutex_unlock(&nvmet_mptcp_queues_lock);
+
+	queue_delayed_work(nvmet_mptcp_wq, &queue->setup_work,
+			   NVMET_MPTCP_SETUP_TIMEOUT);
+	add_wait_queue(sk_sleep(sock->sk), &queue->sk_wait);
+	/* The ICReq may have arrived before the wait entry was in place. */
+	nvmet_mptcp_kick(queue);
+	return;
+
+out_free:
+	kfree(queue);
+out_refuse:
+	atomic_dec(&port->pending);
+	sock_release(sock);
+}
+
+/* nvmet set up the queue for a controller (fabrics Connect). */
+u16 nvmet_mptcp_install_queue(struct nvmet_sq *sq)
+{
+	struct nvmet_mptcp_queue *queue =
+		container_of(sq, struct nvmet_mptcp_queue, nvme_sq);
+	struct nvmet_mptcp_cmd *cmds;
+	u16 i;
+
+	/*
+	 * One slot per queue entry: a host has at most that many commands
+	 * outstanding, and a slot is free again once its response is sent.
+	 */
+	cmds = kvcalloc(sq->size, sizeof(*cmds), GFP_KERNEL);
+	if (!cmds)
+		return NVME_SC_INTERNAL;
+	for (i = 0; i < sq->size; i++) {
+		nvmet_mptcp_cmd_init(queue, &cmds[i], i);
+		list_add_tail(&cmds[i].entry, &queue->free_list);
+	}
+	queue->nr_cmds = sq->size;
+	/* The receive side uses the array once it sees it: publish it last. */
+	smp_store_release(&queue->cmds, cmds);
+
+	if (!test_and_set_bit(NVMET_MPTCP_Q_ATTACHED, &queue->flags)) {
+		atomic_dec(&queue->port->pending);
+		cancel_delayed_work(&queue->setup_work);
+	}
+	return 0;
+}
+
+void nvmet_mptcp_delete_ctrl(struct nvmet_ctrl *ctrl)
+{
+	struct nvmet_mptcp_queue *queue;
+
+	mutex_lock(&nvmet_mptcp_queues_lock);
+	list_for_each_entry(queue, &nvmet_mptcp_queues, entry)
+		if (READ_ONCE(queue->nvme_sq.ctrl) == ctrl)
+			nvmet_mptcp_queue_close(queue);
+	mutex_unlock(&nvmet_mptcp_queues_lock);
+}
+
+#ifdef KC_HAVE_NVMET_HOST_TRADDR
+/* The host's address, as its admin queue sees it. */
+ssize_t nvmet_mptcp_host_traddr(struct nvmet_ctrl *ctrl, char *traddr,
+				size_t len)
+{
+	struct nvmet_mptcp_queue *queue;
+	ssize_t ret = -EINVAL;
+
+	mutex_lock(&nvmet_mptcp_queues_lock);
+	list_for_each_entry(queue, &nvmet_mptcp_queues, entry) {
+		if (READ_ONCE(queue->nvme_sq.ctrl) == ctrl &&
+		    !queue->nvme_sq.qid) {
+			ret = snprintf(traddr, len, "%pISc", &queue->peer_addr);
+			break;
+		}
+	}
+	mutex_unlock(&nvmet_mptcp_queues_lock);
+	return ret;
+}
+#endif
+
+void nvmet_mptcp_close_port_queues(struct nvmet_mptcp_port *port)
+{
+	struct nvmet_mptcp_queue *queue;
+
+	mutex_lock(&nvmet_mptcp_queues_lock);
+	list_for_each_entry(queue, &nvmet_mptcp_queues, entry)
+		if (queue->port == port)
+			nvmet_mptcp_queue_close(queue);
+	mutex_unlock(&nvmet_mptcp_queues_lock);
+}
+
+void nvmet_mptcp_close_all_queues(void)
+{
+	struct nvmet_mptcp_queue *queue;
+
+	mutex_lock(&nvmet_mptcp_queues_lock);
+	list_for_each_entry(queue, &nvmet_mptcp_queues, entry)
+		nvmet_mptcp_queue_close(queue);
+	mutex_unlock(&nvmet_mptcp_queues_lock);
+}
+
+void nvmet_mptcp_wait_queues_gone(void)
+{
+	wait_event(nvmet_mptcp_queues_gone,
+		   !atomic_read(&nvmet_mptcp_nr_queues));
+	/* The last release_work has woken us: let it return, too. */
+	flush_workqueue(nvmet_wq);
+}

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receive: a recvmsg-driven state machine (MPTCP has no read_sock before
+ * 7.0), run from the queue's io_work.
+ *
+ * Everything a host sends is untrusted.  The common header is checked
+ * before the rest of a header is read, and a whole header (and its digest)
+ * before any data is: lengths and offsets must agree with each other,
+ * with the negotiated digests and with this transport's limits, so no
+ * length from the wire sizes a buffer or a read on its own.  A PDU that
+ * fails a check drops its connection (a fatal transport error), logged at
+ * a bounded rate; other connections never notice.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include "nvmet-mptcp.h"
+
+/* Capsule and H2CData headers the host sends us. */
+#define NVMET_MPTCP_CMD_HLEN	sizeof(struct nvme_tcp_cmd_pdu)
+#define NVMET_MPTCP_H2C_HLEN	sizeof(struct nvme_tcp_data_pdu)
+
+void nvmet_mptcp_rx_init(struct nvmet_mptcp_queue *queue)
+{
+	queue->rx_state = NVMET_MPTCP_RX_HDR;
+	queue->rx_got = 0;
+	queue->rx_want = sizeof(struct nvme_tcp_hdr);
+	queue->rx_left = 0;
+	queue->rx_cmd = NULL;
+	queue->rx_discard = false;
+}
+
+int nvmet_mptcp_proto_err(struct nvmet_mptcp_queue *queue, u16 fes,
+			  const char *what, u32 value)
+{
+	pr_warn_ratelimited("queue %u (%pISpc): %s (%#x), dropping the connection\n",
+			    queue->idx, &queue->peer_addr, what, value);
+	nvmet_mptcp_send_term(queue, fes);
+	nvmet_mptcp_queue_fail(queue);
+	return -EPROTO;
+}
+
+static int nvmet_mptcp_recv_buf(struct nvmet_mptcp_queue *queue, void *buf,
+				size_t len)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	struct kvec vec = { .iov_base = buf, .iov_len = len };
+
+	return kernel_recvmsg(queue->sock, &msg, &vec, 1, len, msg.msg_flags);
+}
+
+/* In-capsule data a capsule may carry on this queue. */
+static u32 nvmet_mptcp_inline_max(struct nvmet_mptcp_queue *queue)
+{
+	u32 max = queue->port->inline_data_size;
+
+	/* Connect and admin commands: the NVMe/TCP binding grants 8 KiB. */
+	if (!READ_ONCE(queue->nvme_sq.ctrl) || !queue->nvme_sq.qid)
+		max = max_t(u32, max, NVMET_MPTCP_ADMIN_INLINE_DATA);
+	return max;
+}
+
+/* The next PDU's data goes to @cmd's buffer, or is dropped. */
+void nvmet_mptcp_rx_data_for(struct nvmet_mptcp_queue *queue,
+			     struct nvmet_mptcp_cmd *cmd, u32 len,
+			     bool discard)
+{
+	queue->rx_cmd = cmd;
+	queue->rx_left = len;
+	queue->rx_discard = discard;
+	queue->rx_crc = ~0;
+	queue->rx_state = NVMET_MPTCP_RX_DATA;
+}
+
+/* The common header: what it is, and how much header follows. */
+static int nvmet_mptcp_check_common(struct nvmet_mptcp_queue *queue)
+{
+	struct nvme_tcp_hdr *hdr = &queue->rx_pdu.hdr;
+	bool live = test_bit(NVMET_MPTCP_Q_LIVE, &queue->flags);
+	u32 plen = le32_to_cpu(hdr->plen);
+	u8 hdgst = 0, hlen;
+
+	switch (hdr->type) {
+	case nvme_tcp_icreq:
+		if (live)
+			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_PDU_SEQ_ERR,
+						     "second ICReq", hdr->type);
+		hlen = sizeof(struct nvme_tcp_icreq_pdu);
+		if (hdr->hlen != hlen || plen != hlen)
+			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     "ICReq length", plen);
+		break;
+	case nvme_tcp_cmd:
+	case nvme_tcp_h2c_data:
+		if (!live)
+			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_PDU_SEQ_ERR,
+						     "PDU before ICReq", hdr->type);
+		hlen = hdr->type == nvme_tcp_cmd ? NVMET_MPTCP_CMD_HLEN :
+						   NVMET_MPTCP_H2C_HLEN;
+		if (hdr->hlen != hlen)
+			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     "header length", hdr->hlen);
+		if (!!(hdr->flags & NVME_TCP_F_HDGST) != queue->hdr_digest)
+			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     "header digest flag", hdr->flags);
+		hdgst = nvmet_mptcp_hdgst_len(queue);
+		if (plen < hlen + hdgst)
+			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     "PDU length", plen);
+		break;
+	case nvme_tcp_h2c_term:
+		pr_info_ratelimited("queue %u (%pISpc): host terminated the connection\n",
+				    queue->idx, &queue->peer_addr);
+		nvmet_mptcp_queue_fail(queue);
+		return -ECONNRESET;
+	default:
+		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+					     "PDU type", hdr->type);
+	}
+	queue->rx_want = hlen + hdgst;
+	return 0;
+}
+
+static int nvmet_mptcp_handle_icreq(struct nvmet_mptcp_queue *queue)
+{
+	struct nvme_tcp_icreq_pdu *icreq = &queue->rx_pdu.icreq;
+	u8 hd = sizeof(struct nvme_tcp_data_pdu);
+	int ret;
+
+	if (le16_to_cpu(icreq->pfv) != NVME_TCP_PFV_1_0)
+		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_UNSUPPORTED_PARAM,
+					     "PDU format version",
+					     le16_to_cpu(icreq->pfv));
+	/* hpda is 0's based dwords, at most 31 (128 bytes). */
+	if (icreq->hpda > 31)
+		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_UNSUPPORTED_PARAM,
+					     "host PDU data alignment (hpda)",
+					     icreq->hpda);
+	/*
+	 * maxr2t needs no check: this target has at most one R2T out per
+	 * command, which every value allows.  Digest bits we do not know
+	 * are reserved, and ignored.
+	 */
+	queue->hdr_digest = icreq->digest & NVME_TCP_HDR_DIGEST_ENABLE;
+	queue->data_digest = icreq->digest & NVME_TCP_DATA_DIGEST_ENABLE;
+	hd += nvmet_mptcp_hdgst_len(queue);
+	/* (hpda + 1) dwords need not be a power of two: roundup(). */
+	queue->c2h_pad = roundup(hd, (icreq->hpda + 1) * 4) - hd;
+
+	ret = nvmet_mptcp_send_icresp(queue);
+	if (ret) {
+		pr_warn_ratelimited("queue %u (%pISpc): cannot send ICResp (%d)\n",
+				    queue->idx, &queue->peer_addr, ret);
+		return ret;
+	}
+	set_bit(NVMET_MPTCP_Q_LIVE, &queue->flags);
+	return 0;
+}
+
+static int nvmet_mptcp_handle_cmd(struct nvmet_mptcp_queue *queue)
+{
+	struct nvme_tcp_hdr *hdr = &queue->rx_pdu.hdr;
+	u32 plen = le32_to_cpu(hdr->plen);
+	u8 hd = NVMET_MPTCP_CMD_HLEN + nvmet_mptcp_hdgst_len(queue);
+	u8 ddgst = nvmet_mptcp_ddgst_len(queue);
+	u32 icd_len = 0;
+
+	if (plen > hd) {
+		/* ICResp said cpda 0: data starts right after the header. */
+		if (hdr->pdo != hd)
+			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     "data offset (pdo)", hdr->pdo);
+		if (!!(hdr->flags & NVME_TCP_F_DDGST) != queue->data_digest)
+			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     "data digest flag", hdr->flags);
+		if (plen <= hd + ddgst)
+			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     "PDU length", plen);
+		icd_len = plen - hd - ddgst;
+		if (icd_len > nvmet_mptcp_inline_max(queue))
+			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_DATA_LIMIT_EXCEEDED,
+						     "in-capsule data beyond the limit",
+						     icd_len);
+	} else if (hdr->flags & NVME_TCP_F_DDGST) {
+		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+					     "data digest flag without data",
+					     hdr->flags);
+	}
+	return nvmet_mptcp_new_cmd(queue, icd_len);
+}
+
+static int nvmet_mptcp_handle_h2c(struct nvmet_mptcp_queue *queue)
+{
+	struct nvme_tcp_data_pdu *h2c = &queue->rx_pdu.h2c;
+	u32 plen = le32_to_cpu(h2c->hdr.plen);
+	u32 off = le32_to_cpu(h2c->data_offset);
+	u32 len = le32_to_cpu(h2c->data_length);
+	u8 hd = NVMET_MPTCP_H2C_HLEN + nvmet_mptcp_hdgst_len(queue);
+	u8 ddgst = nvmet_mptcp_ddgst_len(queue);
+	struct nvmet_mptcp_cmd *cmd;
+
+	cmd = nvmet_mptcp_find_ttag(queue, h2c->ttag);
+	if (!cmd || cmd->state != NVMET_MPTCP_CMD_DATA_IN ||
+	    !(cmd->flags & NVMET_MPTCP_CMD_F_H2C_OK))
+		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_PDU_SEQ_ERR,
+					     "H2CData without an R2T (ttag)",
+					     h2c->ttag);
+	if (h2c->command_id != cmd->cmd.common.command_id)
+		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+					     "H2CData command_id differs from its R2T's",
+					     h2c->command_id);
+	if (h2c->hdr.pdo != hd)
+		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+					     "data offset (pdo)", h2c->hdr.pdo);
+	if (!!(h2c->hdr.flags & NVME_TCP_F_DDGST) != queue->data_digest)
+		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+					     "data digest flag", h2c->hdr.flags);
+	if (!len || len > NVMET_MPTCP_MAXH2CDATA)
+		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_DATA_LIMIT_EXCEEDED,
+					     "H2CData length", len);
+	if (off != cmd->rbytes)
+		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_DATA_OUT_OF_RANGE,
+					     "H2CData offset", off);
+	if (len > cmd->req.transfer_len - cmd->rbytes)
+		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_DATA_OUT_OF_RANGE,
+					     "H2CData beyond the R2T", len);
+	if (plen != hd + len + ddgst)
+		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+					     "PDU length", plen);
+	nvmet_mptcp_rx_data_for(queue, cmd, len, false);
+	return 0;
+}
+
+/* A whole header, with its digest, is in rx_pdu. */
+static int nvmet_mptcp_handle_pdu(struct nvmet_mptcp_queue *queue)
+{
+	struct nvme_tcp_hdr *hdr = &queue->rx_pdu.hdr;
+
+	/* Unless the PDU has data, a header comes next. */
+	queue->rx_got = 0;
+	queue->rx_want = sizeof(struct nvme_tcp_hdr);
+
+	if (hdr->type != nvme_tcp_icreq && queue->hdr_digest) {
+		__le32 want = nvmet_mptcp_crc_final(nvmet_mptcp_crc(~0, hdr,
+								    hdr->hlen));
+		__le32 got;
+
+		memcpy(&got, queue->rx_pdu.raw + hdr->hlen, sizeof(got));
+		if (got != want)
+			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_HDR_DIGEST_ERR,
+						     "header digest",
+						     le32_to_cpu(got));
+	}
+
+	switch (hdr->type) {
+	case nvme_tcp_icreq:
+		return nvmet_mptcp_handle_icreq(queue);
+	case nvme_tcp_cmd:
+		return nvmet_mptcp_handle_cmd(queue);
+	default:
+		return nvmet_mptcp_handle_h2c(queue);
+	}
+}
+
+static int nvmet_mptcp_recv_hdr(struct nvmet_mptcp_queue *queue)
+{
+	int ret, err;
+
+	ret = nvmet_mptcp_recv_buf(queue, queue->rx_pdu.raw + queue->rx_got,
+				   queue->rx_want - queue->rx_got);
+	if (ret <= 0)
+		return ret;
+	queue->rx_got += ret;
+	if (queue->rx_got < queue->rx_want)
+		return ret;
+
+	if (queue->rx_want == sizeof(struct nvme_tcp_hdr)) {
+		err = nvmet_mptcp_check_common(queue);
+		if (err)
+			return err;
+		if (queue->rx_got < queue->rx_want)
+			return ret;
+	}
+	err = nvmet_mptcp_handle_pdu(queue);
+	return err ? err : ret;
+}
+
+/* All data of the current PDU received and, with digests, verified. */
+static void nvmet_mptcp_rx_data_done(struct nvmet_mptcp_queue *queue)
+{
+	struct nvmet_mptcp_cmd *cmd = queue->rx_cmd;
+	bool discard = queue->rx_discard;
+
+	nvmet_mptcp_rx_init(queue);
+	if (discard || cmd->rbytes == cmd->req.transfer_len)
+		nvmet_mptcp_data_in_done(cmd);
+}
+
+static int nvmet_mptcp_recv_data(struct nvmet_mptcp_queue *queue)
+{
+	struct nvmet_mptcp_cmd *cmd = queue->rx_cmd;
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	u32 len;
+	int ret;
+
+	if (queue->rx_discard) {
+		if (!queue->discard_page) {
+			queue->discard_page = alloc_page(GFP_KERNEL);
+			if (!queue->discard_page)
+				return -ENOMEM;
+		}
+		len = min_t(u32, queue->rx_left, PAGE_SIZE);
+		queue->bvec[0].bv_page = queue->discard_page;
+		queue->bvec[0].bv_offset = 0;
+		queue->bvec[0].bv_len = len;
+		iov_iter_bvec(&msg.msg_iter, ITER_DEST, queue->bvec, 1, len);
+	} else {
+		len = nvmet_mptcp_data_iter(cmd, &msg.msg_iter, ITER_DEST,
+					    queue->rx_left);
+		/* The PDU was checked against the buffer: cannot happen. */
+		if (!len)
+			return nvmet_mptcp_proto_err(queue, 0,
+						     "no buffer left for data",
+						     queue->rx_left);
+	}
+
+	ret = sock_recvmsg(queue->sock, &msg, msg.msg_flags);
+	if (ret <= 0)
+		return ret;
+	if (queue->data_digest)
+		queue->rx_crc = nvmet_mptcp_crc_bvecs(queue->rx_crc,
+						      queue->bvec, ret);
+	if (!queue->rx_discard) {
+		nvmet_mptcp_data_advance(cmd, ret);
+		cmd->rbytes += ret;
+	}
+	queue->rx_left -= ret;
+	if (queue->rx_left)
+		return ret;
+	if (queue->data_digest) {
+		queue->rx_got = 0;
+		queue->rx_state = NVMET_MPTCP_RX_DDGST;
+		return ret;
+	}
+	nvmet_mptcp_rx_data_done(queue);
+	return ret;
+}
+
+static int nvmet_mptcp_recv_ddgst(struct nvmet_mptcp_queue *queue)
+{
+	__le32 want;
+	int ret;
+
+	ret = nvmet_mptcp_recv_buf(queue, (u8 *)&queue->rx_ddgst + queue->rx_got,
+				   NVMET_MPTCP_DIGEST_LEN - queue->rx_got);
+	if (ret <= 0)
+		return ret;
+	queue->rx_got += ret;
+	if (queue->rx_got < NVMET_MPTCP_DIGEST_LEN)
+		return ret;
+
+	want = nvmet_mptcp_crc_final(queue->rx_crc);
+	/* The binding has no C2HTermReq code for it: just drop the link. */
+	if (queue->rx_ddgst != want)
+		return nvmet_mptcp_proto_err(queue, 0, "data digest",
+					     le32_to_cpu(queue->rx_ddgst));
+	nvmet_mptcp_rx_data_done(queue);
+	return ret;
+}
+
+/*
+ * Receive what the socket holds, up to a budget.  Returns the bytes
+ * consumed, or a negative error (the queue is then closing, or the
+ * caller closes it).
+ */
+int nvmet_mptcp_try_recv(struct nvmet_mptcp_queue *queue)
+{
+	int consumed = 0, ret = -EAGAIN;
+
+	while (consumed < SZ_256K) {
+		switch (queue->rx_state) {
+		case NVMET_MPTCP_RX_HDR:
+			ret = nvmet_mptcp_recv_hdr(queue);
+			break;
+		case NVMET_MPTCP_RX_DATA:
+			ret = nvmet_mptcp_recv_data(queue);
+			break;
+		case NVMET_MPTCP_RX_DDGST:
+			ret = nvmet_mptcp_recv_ddgst(queue);
+			break;
+		default:
+			return 0;
+		}
+		if (ret <= 0)
+			break;
+		consumed += ret;
+	}
+	if (ret == -EAGAIN || ret > 0)
+		return consumed;
+	/* 0: the host closed the connection (all it sent is consumed). */
+	return ret ? ret : -ECONNRESET;
+}

@@ -1,0 +1,110 @@
+#!/bin/bash
+# Malformed input: tests/tools/nvmet-badpdu sends >= 1000 generated
+# malformed PDU sequences (half over TCP, half over MPTCP), interleaved with
+# well-formed Connects that must succeed, plus an ICReq flood, while a good
+# host runs fio write+verify rounds on the same port.  Every bad connection
+# must be dropped with a rate-limited log line, the good host's I/O must
+# finish without an error or a reconnect, and the kernel must log no splat
+# (the bench fails the run on one; the VM runs with panic_on_warn=1).
+# Arguments: host=mptcp|tcp (the good host, default mptcp), count=N
+# (sequences per socket kind, default 500), seed=S.
+# nvmt: needs-modules
+#
+#   host ns: good host + nvmet-badpdu  hN 10.10.N.2 <--veth--> tN 10.10.N.1  target ns
+set -euo pipefail
+# shellcheck source=target-lib.sh
+. "$(dirname "$0")/target-lib.sh"
+
+host=mptcp count=500 seed=$RANDOM
+for a in "$@"; do
+	case $a in
+	host=* | count=* | seed=*) declare "${a%%=*}=${a#*=}" ;;
+	*) echo "unknown argument $a" >&2; exit 2 ;;
+	esac
+done
+case $host in
+mptcp) hostmod=nvme-mptcp ;;
+tcp) hostmod=nvme-tcp ;;
+*) echo "host must be mptcp or tcp" >&2; exit 2 ;;
+esac
+
+nqn=nqn.2026-01.io.nvme-mptcp:target-badpdu
+done_flag=/tmp/badpdu.done
+cleanup() {
+	touch "$done_flag"
+	nvme disconnect -n "$nqn" >/dev/null 2>&1 || true
+	nvmet_del "$nqn"
+	topo_destroy
+}
+trap cleanup EXIT
+
+# fio_rounds DEV: write+verify rounds (in-capsule 4k, R2T 128k) until the
+# tool is done, at least one of each.
+fio_rounds() {
+	local n=0 bs
+	while [[ ! -e $done_flag ]] || ((n < 2)); do
+		bs=4k
+		((n % 2)) && bs=128k
+		[[ $host == tcp ]] && bs=$(stock_bs "$bs")
+		if ! fio_verify "$1" "$bs" 16M >/tmp/fio-round.log 2>&1; then
+			echo "fio round $n ($bs) failed:"
+			cat /tmp/fio-round.log
+			return 1
+		fi
+		n=$((n + 1))
+	done
+	echo "$n fio write+verify rounds passed"
+}
+
+badpdu() {
+	ip netns exec host nvmet-badpdu -a 10.10.1.1 -p 4420 -n "$nqn" -c "$count" -s "$seed" "$@"
+}
+
+say "setup: good host nvme-$host"
+require badpdu-tool type -P nvmet-badpdu
+require modprobe-nvmet-mptcp modprobe nvmet-mptcp
+require modprobe-host modprobe "$hostmod"
+require topology topo_create 2
+require mptcp-endpoints topo_mptcp 2
+require null-blk null_blk_create 1
+require nvmet-target nvmet_add "$nqn" /dev/nullb0 tcp 10.10.1.1
+require nvme-connect nvme_connect host "$host" 10.10.1.1 4420 "$nqn"
+require nvme-blockdev nvme_wait_dev "$nqn"
+ctrl=$(basename "$(dirname "$(grep -lx "$nqn" /sys/class/nvme/*/subsysnqn)")")
+echo "good host controller: $ctrl"
+
+say "malformed PDUs while the good host writes and verifies"
+rm -f "$done_flag"
+dmesg_mark
+fio_rounds "$NVMT_NSDEV" >/tmp/fio-rounds.log 2>&1 &
+fio_pid=$!
+start=$SECONDS
+check badpdu-tcp badpdu
+check badpdu-mptcp badpdu -m
+echo "nvmet-badpdu: $((2 * count)) malformed sequences in $((SECONDS - start)) s"
+touch "$done_flag"
+fio_rc=0
+wait "$fio_pid" || fio_rc=$?
+cat /tmp/fio-rounds.log
+check fio-during-badpdu test "$fio_rc" -eq 0
+
+say "what the kernel said"
+dmesg | tail -n +"$((NVMT_DMESG_LINES + 1))" | grep -E "nvmet_mptcp" | tail -n 25 || true
+drops=$(dmesg_says "nvmet_mptcp: queue [0-9]+ .*dropping the connection" | wc -l || true)
+echo "$drops 'dropping the connection' lines for $((2 * count)) malformed sequences"
+check dropped-lines-logged test "$drops" -gt 0
+# printk rate limiting: 10 lines per 5 s per call site, whatever the flood.
+check log-is-rate-limited test "$drops" -le $((10 * (2 + (SECONDS - start) / 5) * 3))
+# The good host's controller never noticed.
+check good-host-no-recovery test -z "$(dmesg_says "$ctrl: (starting error recovery|Reconnecting)" || true)"
+check good-host-live grep -qx live "/sys/class/nvme/$ctrl/state"
+
+say "after the storm"
+after_bs=64k
+[[ $host == tcp ]] && after_bs=$(stock_bs "$after_bs")
+check fio-verify-after fio_verify "$NVMT_NSDEV" "$after_bs" 32M
+check nvme-disconnect nvme_disconnect "$nqn"
+check no-connection-left wait_until 10 no_conns target 4420
+check nvmet-teardown nvmet_del "$nqn"
+check rmmod-nvmet-mptcp rmmod nvmet-mptcp
+finish

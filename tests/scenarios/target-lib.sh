@@ -1,0 +1,72 @@
+# shellcheck shell=bash
+# Helpers for the target-*.sh scenarios (nvmet-mptcp), on top of lib.sh.
+# Sourced, not a scenario itself.
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# dmesg_says PATTERN: the kernel logged PATTERN (extended regex) since the
+# last dmesg_mark; prints the matching lines.
+dmesg_mark() { NVMT_DMESG_LINES=$(dmesg | wc -l); }
+dmesg_says() { dmesg | tail -n +"$((NVMT_DMESG_LINES + 1))" | grep -E "$1"; }
+
+# tgt_port_add PORTID TRADDR SVCID NQN [NETNS]: another nvmet port for an
+# existing subsystem, enabled (linked) from NETNS (default target).
+tgt_port_add() {
+	local id=$1 traddr=$2 svcid=$3 nqn=$4 ns=${5:-target}
+	local pdir=$NVMT_CFS/nvmet/ports/$id adrfam=ipv4
+	[[ $traddr == *:* ]] && adrfam=ipv6
+	mkdir "$pdir"
+	echo tcp >"$pdir/addr_trtype"
+	echo "$adrfam" >"$pdir/addr_adrfam"
+	echo "$traddr" >"$pdir/addr_traddr"
+	echo "$svcid" >"$pdir/addr_trsvcid"
+	ip netns exec "$ns" ln -s "$NVMT_CFS/nvmet/subsystems/$nqn" "$pdir/subsystems/$nqn"
+}
+
+# tgt_port_disable PORTID NQN: unlink the subsystem (nvmet disables the port).
+tgt_port_disable() {
+	rm "$NVMT_CFS/nvmet/ports/$1/subsystems/$2"
+}
+
+# tgt_port_del PORTID NQN: disable (if linked) and remove the port.
+tgt_port_del() {
+	local pdir=$NVMT_CFS/nvmet/ports/$1
+	[[ -L $pdir/subsystems/$2 ]] && rm "$pdir/subsystems/$2"
+	[[ -d $pdir ]] && rmdir "$pdir"
+	return 0
+}
+
+# tgt_conns NS PORT: established connections (MPTCP or TCP) on local PORT.
+tgt_conns() {
+	local n
+	n=$(ip netns exec "$1" ss -HtnM state established "( sport = :$2 )" | wc -l)
+	echo "$n"
+}
+
+# wait_until SECONDS CMD...: poll CMD every 0.2 s until it succeeds.
+wait_until() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 5; i++)); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	"$@"
+}
+
+no_conns() { [[ $(tgt_conns "$1" "$2") == 0 ]]; }
+
+# mib NS COUNTER: an absolute MIB counter of netns NS (nstat -az).
+mib() {
+	ip netns exec "$1" nstat -az "$2" | awk -v c="$2" '$1 == c { print $2; f = 1 } END { if (!f) print 0 }'
+}
+
+# stock_bs BS: the block size a fio run through the kernel's own nvme-tcp
+# host may use here.  6.1's nvme-tcp sends multi-page bio_vecs with
+# sendpage, veth hands the receiver those very pages, and 6.1's receive
+# copy then trips hardened usercopy ("kernel BUG at mm/usercopy.c:101")
+# when a fragment spans two folios -- under nvmet-tcp exactly as under
+# nvmet-mptcp.  4 KiB blocks are one page per bio_vec and never do.
+stock_bs() {
+	if [[ $(uname -r) == 6.1.* ]]; then echo 4k; else echo "$1"; fi
+}
