@@ -2,8 +2,8 @@
 # What a newcomer sees first: NVMe over two veth paths with MPTCP endpoints
 # configured, the controller, a short fio figure and the sockets on each path.
 # Arguments (nvmt.args=transport=mptcp,paths=4 on the kernel command line):
-#   transport=tcp    stock nvme-tcp; the default until our MPTCP transport exists
-#   transport=mptcp  our nvme-mptcp/nvmet-mptcp, plus MPTCP socket and counter views
+#   transport=mptcp  our nvme-mptcp/nvmet-mptcp, plus MPTCP socket and counter views (default)
+#   transport=tcp    the kernel's own nvme-tcp/nvmet-tcp, for comparison
 #   paths=N          veth paths between host and target (1-4, default 2)
 #
 #   host ns                                   target ns
@@ -13,7 +13,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-transport=tcp paths=2
+transport=mptcp paths=2
 for a in "$@"; do
 	case $a in
 	transport=* | paths=*) declare "${a%%=*}=${a#*=}" ;;
@@ -21,7 +21,7 @@ for a in "$@"; do
 	esac
 done
 case $transport in
-tcp) label="stock nvme-tcp baseline (MPTCP transport not built yet)" mods=(nvme-tcp nvmet-tcp) ;;
+tcp) label="stock nvme-tcp, one TCP connection per queue" mods=(nvme-tcp nvmet-tcp) ;;
 mptcp) label="NVMe over MPTCP (nvme-mptcp / nvmet-mptcp)" mods=(nvmet nvme-mptcp nvmet-mptcp) ;;
 *) echo "transport must be tcp or mptcp" >&2; exit 2 ;;
 esac
@@ -77,7 +77,8 @@ sockets=$(ip netns exec host ss -tnH src 10.10.1.2 | wc -l)
 check sockets-on-path-1 test "$sockets" -gt 0
 if [[ $transport == mptcp ]]; then
 	ip netns exec host ss -Mti
-	ip netns exec host nstat -asz 'MPTcpExt*'
+	# The counters that show subflows joining (nstat prints every one).
+	ip netns exec host nstat -asz 'MPTcpExt*' | grep -E 'MPCapable(SYNTX|SYNACKRX)|MPJoin(SynTx|SynAckRx|AckRx)' || true
 	for ((i = 2; i <= paths; i++)); do
 		check "subflow-on-path-$i" test "$(ip netns exec host ss -tnH src "10.10.$i.2" | wc -l)" -gt 0
 	done
@@ -87,9 +88,19 @@ say "summary: $label"
 echo "controller:        $controller"
 echo "4k randread QD32x2: $rand"
 echo "128k read QD32:     $seq"
+# bytes_on PATH: bytes through the host's veth of that path, both ways.
+bytes_on() {
+	local d=/sys/class/net/h$1/statistics
+	ip netns exec host bash -c "echo \$((\$(<$d/rx_bytes) + \$(<$d/tx_bytes)))"
+}
 for ((i = 1; i <= paths; i++)); do
-	echo "path $i sockets:    $(ip netns exec host ss -tnH src "10.10.$i.2" | wc -l)"
+	echo "path $i: $(ip netns exec host ss -tnH src "10.10.$i.2" | wc -l) sockets, $(bytes_on "$i") bytes"
 done
+if [[ $transport == mptcp ]]; then
+	for ((i = 2; i <= paths; i++)); do
+		check "data-on-path-$i" test "$(bytes_on "$i")" -gt 1000000
+	done
+fi
 
 check nvme-disconnect nvme_disconnect "$nqn"
 finish
