@@ -102,6 +102,9 @@ done
 chroot "$groot" depmod -b "$in_stage" "$kver"
 
 cp -r "$NVMT_VM_DIR/../scenarios" "$stage/scenarios"
+# What the packages install (modprobe.d), for the scenarios that test it.
+mkdir -p "$stage/packaging"
+cp -r "$NVMT_VM_DIR/../../packaging/modprobe.d" "$stage/packaging/"
 cp "$NVMT_VM_DIR/guest-init.sh" "$stage/init"
 
 (cd "$stage" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
