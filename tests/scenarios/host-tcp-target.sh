@@ -7,7 +7,6 @@
 #
 #   host ns: nvme-mptcp  h1 10.10.1.2 <--veth--> t1 10.10.1.1  target ns: nvmet-tcp
 # nvmt: needs-modules
-# nvmt: quick
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"

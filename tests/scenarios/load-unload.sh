@@ -3,7 +3,6 @@
 # (mptcp-compat cannot go while the transports use it), never drag in the
 # stock nvmet-tcp, and unload cleanly in reverse order.
 # nvmt: needs-modules
-# nvmt: quick
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"

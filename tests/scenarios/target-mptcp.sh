@@ -6,7 +6,6 @@
 # write+verify must pass, with and without digests.
 # Arguments: paths=N (2..4, default 2).
 # nvmt: needs-modules
-# nvmt: quick
 #
 #   host ns: nvme-mptcp  hN 10.10.N.2 <--veth--> tN 10.10.N.1  target ns: nvmet-mptcp
 set -euo pipefail
