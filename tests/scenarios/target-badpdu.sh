@@ -1,13 +1,14 @@
 #!/bin/bash
-# Malformed input: tests/tools/nvmet-badpdu sends >= 1000 generated
-# malformed PDU sequences (half over TCP, half over MPTCP), interleaved with
-# well-formed Connects that must succeed, plus an ICReq flood, while a good
-# host runs fio write+verify rounds on the same port.  Every bad connection
-# must be dropped with a rate-limited log line, the good host's I/O must
-# finish without an error or a reconnect, and the kernel must log no splat
-# (the bench fails the run on one; the VM runs with panic_on_warn=1).
+# Malformed input: tests/tools/nvmet-badpdu sends generated malformed PDU
+# sequences in passes of COUNT, alternating TCP and MPTCP connections (at
+# least two passes, and on until the good host is done), interleaved with
+# well-formed controls that must succeed, plus an ICReq flood, while a
+# good host runs four fio write+verify rounds on the same port.  Every bad
+# connection must be dropped with a rate-limited log line, the good host's
+# I/O must finish without an error or a reconnect, and the kernel must log
+# no splat (the bench fails the run on one; the VM runs with panic_on_warn=1).
 # Arguments: host=mptcp|tcp (the good host, default mptcp), count=N
-# (sequences per socket kind, default 500), seed=S.
+# (sequences per pass, default 500), seed=S.
 # nvmt: needs-modules
 #
 #   host ns: good host + nvmet-badpdu  hN 10.10.N.2 <--veth--> tN 10.10.N.1  target ns
@@ -29,20 +30,17 @@ tcp) hostmod=nvme-tcp ;;
 esac
 
 nqn=nqn.2026-01.io.nvme-mptcp:target-badpdu
-done_flag=/tmp/badpdu.done
 cleanup() {
-	touch "$done_flag"
 	nvme disconnect -n "$nqn" >/dev/null 2>&1 || true
 	nvmet_del "$nqn"
 	topo_destroy
 }
 trap cleanup EXIT
 
-# fio_rounds DEV: write+verify rounds (in-capsule 4k, R2T 128k) until the
-# tool is done, at least one of each.
+# fio_rounds DEV N: N write+verify rounds, in-capsule 4k and R2T 128k.
 fio_rounds() {
-	local n=0 bs
-	while [[ ! -e $done_flag ]] || ((n < 2)); do
+	local n bs
+	for ((n = 0; n < $2; n++)); do
 		bs=4k
 		((n % 2)) && bs=128k
 		[[ $host == tcp ]] && bs=$(stock_bs "$bs")
@@ -51,13 +49,12 @@ fio_rounds() {
 			cat /tmp/fio-round.log
 			return 1
 		fi
-		n=$((n + 1))
 	done
-	echo "$n fio write+verify rounds passed"
+	echo "$2 fio write+verify rounds passed"
 }
 
 badpdu() {
-	ip netns exec host nvmet-badpdu -a 10.10.1.1 -p 4420 -n "$nqn" -c "$count" -s "$seed" "$@"
+	ip netns exec host nvmet-badpdu -a 10.10.1.1 -p 4420 -n "$nqn" -c "$count" "$@"
 }
 
 say "setup: good host nvme-$host"
@@ -74,15 +71,24 @@ ctrl=$(basename "$(dirname "$(grep -lx "$nqn" /sys/class/nvme/*/subsysnqn)")")
 echo "good host controller: $ctrl"
 
 say "malformed PDUs while the good host writes and verifies"
-rm -f "$done_flag"
 dmesg_mark
-fio_rounds "$NVMT_NSDEV" >/tmp/fio-rounds.log 2>&1 &
+fio_rounds "$NVMT_NSDEV" 4 >/tmp/fio-rounds.log 2>&1 &
 fio_pid=$!
 start=$SECONDS
-check badpdu-tcp badpdu
-check badpdu-mptcp badpdu -m
-echo "nvmet-badpdu: $((2 * count)) malformed sequences in $((SECONDS - start)) s"
-touch "$done_flag"
+# Passes alternate TCP and MPTCP connections, and go on for as long as the
+# good host's I/O does: at least one pass of each, 2 * count sequences.
+passes=0 tcp_bad=0 mptcp_bad=0
+while ((passes < 2)) || kill -0 "$fio_pid" 2>/dev/null; do
+	if ((passes % 2)); then
+		badpdu -m -s $((seed + passes)) || mptcp_bad=$((mptcp_bad + 1))
+	else
+		badpdu -s $((seed + passes)) || tcp_bad=$((tcp_bad + 1))
+	fi
+	passes=$((passes + 1))
+done
+echo "nvmet-badpdu: $passes passes, $((passes * count)) malformed sequences in $((SECONDS - start)) s"
+check badpdu-tcp test "$tcp_bad" -eq 0
+check badpdu-mptcp test "$mptcp_bad" -eq 0
 fio_rc=0
 wait "$fio_pid" || fio_rc=$?
 cat /tmp/fio-rounds.log
@@ -90,13 +96,13 @@ check fio-during-badpdu test "$fio_rc" -eq 0
 
 say "what the kernel said"
 dmesg | tail -n +"$((NVMT_DMESG_LINES + 1))" | grep -E "nvmet_mptcp" | tail -n 25 || true
-drops=$(dmesg_says "nvmet_mptcp: queue [0-9]+ .*dropping the connection" | wc -l || true)
-echo "$drops 'dropping the connection' lines for $((2 * count)) malformed sequences"
+drops=$(dmesg_since "nvmet_mptcp: queue [0-9]+ .*dropping the connection" | wc -l || true)
+echo "$drops 'dropping the connection' lines for $((passes * count)) malformed sequences"
 check dropped-lines-logged test "$drops" -gt 0
 # printk rate limiting: 10 lines per 5 s per call site, whatever the flood.
 check log-is-rate-limited test "$drops" -le $((10 * (2 + (SECONDS - start) / 5) * 3))
 # The good host's controller never noticed.
-check good-host-no-recovery test -z "$(dmesg_says "$ctrl: (starting error recovery|Reconnecting)" || true)"
+check good-host-no-recovery test -z "$(dmesg_since "$ctrl: (starting error recovery|Reconnecting)" || true)"
 check good-host-live grep -qx live "/sys/class/nvme/$ctrl/state"
 
 say "after the storm"

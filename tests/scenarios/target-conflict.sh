@@ -54,8 +54,8 @@ say "nvmet-tcp first: nvmet-mptcp refuses to load, and says why"
 require modprobe-nvmet-tcp modprobe nvmet-tcp
 dmesg_mark
 check_fails modprobe-nvmet-mptcp-refused modprobe nvmet-mptcp
-check one-clear-line dmesg_says "nvmet_mptcp: nvmet-tcp is loaded and owns trtype tcp: remove it \(modprobe -r nvmet-tcp\) or load nvmet-mptcp first"
-dmesg_says nvmet_mptcp || true
+check one-clear-line dmesg_since "nvmet_mptcp: nvmet-tcp is loaded and owns trtype tcp: remove it \(modprobe -r nvmet-tcp\) or load nvmet-mptcp first"
+dmesg_since nvmet_mptcp || true
 check nvmet-mptcp-not-loaded module_absent nvmet-mptcp
 require nvmet-target-stock nvmet_add "$nqn" /dev/nullb0 tcp 10.10.1.1
 check stock-listener-is-tcp listener_is tcp

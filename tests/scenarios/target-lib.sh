@@ -4,11 +4,6 @@
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# dmesg_says PATTERN: the kernel logged PATTERN (extended regex) since the
-# last dmesg_mark; prints the matching lines.
-dmesg_mark() { NVMT_DMESG_LINES=$(dmesg | wc -l); }
-dmesg_says() { dmesg | tail -n +"$((NVMT_DMESG_LINES + 1))" | grep -E "$1"; }
-
 # tgt_port_add PORTID TRADDR SVCID NQN [NETNS]: another nvmet port for an
 # existing subsystem, enabled (linked) from NETNS (default target).
 tgt_port_add() {

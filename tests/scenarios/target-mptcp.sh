@@ -29,14 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# fabrics OPTIONS: nvme connect without nvme-cli dropping the digest
-# options it only passes for transport tcp.
-fabrics() {
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	ip netns exec host bash -c 'echo "$0" >/dev/nvme-fabrics' \
-		"$1,hostnqn=$NVMT_HOSTNQN,hostid=$NVMT_HOSTID"
-}
-
 # Every MPTCP connection of the target has at least $1 extra subflows.
 subflows_each() {
 	local info n=0 bad=0 s
@@ -95,7 +87,7 @@ check nvme-disconnect nvme_disconnect "$nqn"
 check no-connection-left wait_until 10 no_conns target 4420
 
 say "header and data digests"
-require connect-digests fabrics "transport=mptcp,traddr=10.10.1.1,trsvcid=4420,nqn=$nqn,hdr_digest,data_digest"
+require connect-digests fabrics host "transport=mptcp,traddr=10.10.1.1,trsvcid=4420,nqn=$nqn,hdr_digest,data_digest"
 require nvme-blockdev-digests nvme_wait_dev "$nqn"
 check extra-subflows-digests wait_until 10 subflows_each $((paths - 1))
 check fio-verify-digests-4k fio_verify "$NVMT_NSDEV" 4k 32M

@@ -40,7 +40,7 @@ refused() {
 		echo "port enabled"
 		return 1
 	fi
-	dmesg_says "$1"
+	dmesg_since "$1"
 }
 listener_proto() {
 	if [[ -n $(ip netns exec target ss -HMln) ]]; then echo mptcp; else echo tcp; fi
@@ -141,7 +141,7 @@ check port3-not-in-target test -z "$(ip netns exec target ss -Hln '( sport = :44
 # The listener pins the namespace, as a user's socket would.
 check other-ns-deleted ip netns del other
 check port3-disable tgt_port_del 3 "$nqn"
-check port3-disabled dmesg_says "port 3: disabled"
+check port3-disabled dmesg_since "port 3: disabled"
 
 check nvmet-teardown nvmet_del "$nqn"
 check rmmod-nvmet-mptcp rmmod nvmet-mptcp
