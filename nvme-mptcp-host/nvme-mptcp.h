@@ -5,8 +5,9 @@
  *
  * A controller owns one admin queue and its I/O queues; each queue is one
  * socket.  All socket work of a queue (send, receive) runs in its io_work,
- * which socket events and new requests schedule; poll queues may also
- * receive from blk-mq's poll context.  io_lock serialises both.
+ * which socket events and new requests schedule (poll queues too: blk-mq
+ * polls under RCU, where MPTCP's recvmsg must not be called).  io_lock
+ * serialises send and receive.
  */
 #ifndef _NVME_MPTCP_H
 #define _NVME_MPTCP_H
@@ -136,7 +137,7 @@ struct nvme_mptcp_queue {
 	u32			rx_ddgst_got;
 	__le32			rx_ddgst;
 	struct nvme_mptcp_request *rx_req;
-	int			nr_cqe;
+	atomic_t		nr_cqe;		/* completions since the last poll */
 
 	struct nvme_mptcp_stats	stats;
 };

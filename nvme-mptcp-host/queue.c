@@ -353,7 +353,7 @@ static void nvme_mptcp_quiet_socket(struct nvme_mptcp_queue *queue)
 	kernel_sock_shutdown(queue->sock, SHUT_RDWR);
 	remove_wait_queue(sk_sleep(queue->sock->sk), &queue->sk_wait);
 	cancel_work_sync(&queue->io_work);
-	/* A poller may still be inside the receive path. */
+	/* io_work is done; the lock orders the reset after its last run. */
 	mutex_lock(&queue->io_lock);
 	nvme_mptcp_reset_send(queue);
 	nvme_mptcp_init_recv(queue);

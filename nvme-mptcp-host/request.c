@@ -201,20 +201,21 @@ static void nvme_mptcp_map_queues(struct blk_mq_tag_set *set)
 	}
 }
 
+/*
+ * blk-mq polls under rcu_read_lock() (io_uring's iocb_bio_iopoll), and
+ * MPTCP's recvmsg takes the socket lock and its subflows' and may sleep,
+ * so a poller never touches the socket.  Poll queues receive in io_work,
+ * which the socket wakes as for any queue; the poller reports what io_work
+ * completed since it last looked.
+ */
 static int nvme_mptcp_poll(struct blk_mq_hw_ctx *hctx,
 			   struct io_comp_batch *iob)
 {
 	struct nvme_mptcp_queue *queue = hctx->driver_data;
-	int ret;
 
-	if (!test_bit(NVME_MPTCP_Q_LIVE, &queue->flags) ||
-	    !mutex_trylock(&queue->io_lock))
+	if (!test_bit(NVME_MPTCP_Q_LIVE, &queue->flags))
 		return 0;
-	ret = nvme_mptcp_try_recv(queue);
-	if (ret >= 0)
-		ret = queue->nr_cqe;
-	mutex_unlock(&queue->io_lock);
-	return ret;
+	return atomic_xchg(&queue->nr_cqe, 0);
 }
 
 /* The AEN has no blk-mq request: its command_id lies above the tag space. */

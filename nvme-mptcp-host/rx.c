@@ -92,7 +92,7 @@ static int nvme_mptcp_handle_rsp(struct nvme_mptcp_queue *queue)
 	    (cid & NVME_MPTCP_CID_TAG_MASK) >= NVME_AQ_BLK_MQ_DEPTH) {
 		nvme_complete_async_event(&queue->ctrl->ctrl, cqe->status,
 					  &cqe->result);
-		queue->nr_cqe++;
+		atomic_inc(&queue->nr_cqe);
 		return 0;
 	}
 	rq = nvme_mptcp_find_rq(queue, cid);
@@ -106,7 +106,7 @@ static int nvme_mptcp_handle_rsp(struct nvme_mptcp_queue *queue)
 	if (!(le16_to_cpu(status) >> 1) && req->data_done != req->data_len)
 		return nvme_mptcp_proto_err(queue, "success before all data moved", cid);
 	nvme_mptcp_complete_rq(rq, status, cqe->result);
-	queue->nr_cqe++;
+	atomic_inc(&queue->nr_cqe);
 	return 0;
 }
 
@@ -267,7 +267,7 @@ static int nvme_mptcp_c2h_done(struct nvme_mptcp_queue *queue)
 		return nvme_mptcp_proto_err(queue, "C2HData SUCCESS before all data",
 					    req->data_done);
 	nvme_mptcp_complete_rq(rq, req->status, (union nvme_result) {});
-	queue->nr_cqe++;
+	atomic_inc(&queue->nr_cqe);
 	return 0;
 }
 
@@ -338,7 +338,6 @@ int nvme_mptcp_try_recv(struct nvme_mptcp_queue *queue)
 	int consumed = 0, ret = -EAGAIN;
 
 	lockdep_assert_held(&queue->io_lock);
-	queue->nr_cqe = 0;
 	while (queue->rd_enabled && consumed < SZ_256K) {
 		switch (queue->rx_state) {
 		case NVME_MPTCP_RECV_HDR:

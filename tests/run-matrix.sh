@@ -17,6 +17,7 @@ kernels=$(kernel_ids | paste -sd,)
 # NAME or NAME:ARGS (ARGS as the scenario takes them in nvmt.args).
 scenarios=baseline-tcp,load-unload,mptcp-compat-sockets,host-tcp-target,host-reconnect,host-features,host-bad-target
 scenarios+=,target-host-tcp,target-mptcp:paths=2,target-mptcp:paths=4,target-ports,target-conflict,target-badpdu
+scenarios+=,target-nvmetcli
 # Kernels marked "quick" in kernels.list run only these (a flavour of a
 # kernel the full list already covers: what differs is where types live).
 quick=load-unload,host-tcp-target,target-mptcp:paths=4
@@ -97,6 +98,11 @@ step install-deps "$here/install-deps.sh" || { totals; exit 1; }
 mapfile -t suites < <({ echo "$NVMT_GUEST_SUITE"; for k in "${kernels[@]}"; do kernel_suite "$k"; done; } | awk '!seen[$0]++')
 for s in "${suites[@]}"; do step "chroot-$s" "$here/vm/chroot.sh" "$s" || { totals; exit 1; }; done
 
+# The python layer (nvmetcli), kernel-independent: built once, appended by
+# run.sh for the scenarios that need it.
+pylayer=$NVMT_CACHE/initramfs/python.cpio
+step initramfs-python "$here/vm/mkinitramfs.sh" --python "$pylayer" || { totals; exit 1; }
+
 accel=${NVMT_ACCEL:-}
 for k in "${kernels[@]}"; do
 	kdir=$out/$k
@@ -133,7 +139,7 @@ for k in "${kernels[@]}"; do
 		fi
 		kernel_quick "$k" && [[ ,$quick, != *",$s,"* ]] && continue
 		start=$SECONDS
-		if NVMT_ACCEL=$accel NVMT_INITRAMFS=$initrd NVMT_ARGS=${args#:} \
+		if NVMT_ACCEL=$accel NVMT_INITRAMFS=$initrd NVMT_INITRAMFS_PYTHON=$pylayer NVMT_ARGS=${args#:} \
 			"$here/vm/run.sh" "$k" "$name" "$kdir/$s" >"$kdir/$s.log" 2>&1; then
 			report PASS "$k" "$s" $((SECONDS - start))
 		else

@@ -17,8 +17,13 @@ mapfile -t pkgs < <(suite_kernel_packages "$suite")
 # initramfs-tools: satisfies the image's initramfs-tool dependency with the
 # generator diverted below (sid would otherwise pick dracut and build an initrd).
 pkgs+=(make python3 xz-utils zstd kmod dwarves bpftool initramfs-tools)
+# Packages the guest suite lacks, fetched from sid by the host's apt
+# (install-deps.sh adds sid, pinned low) and installed with dpkg: nvmetcli
+# is pure Python, packaged in sid only.
+extra=()
 if [[ $suite == "$NVMT_GUEST_SUITE" ]]; then
-	pkgs+=(bash busybox-static iproute2 nvme-cli fio util-linux procps)
+	pkgs+=(bash busybox-static iproute2 nvme-cli fio util-linux procps python3-configshell-fb)
+	extra+=(nvmetcli)
 fi
 mapfile -t mirrors < <(suite_mirrors "$suite")
 
@@ -29,7 +34,7 @@ divert='for f in /sbin/update-initramfs /usr/sbin/update-initramfs; do
 	chroot "$1" dpkg-divert --quiet --local --rename --add "$f"; done
 	ln -sf /bin/true "$1/usr/sbin/update-initramfs"'
 
-stamp=$(printf '%s\n' "stamp-version 1" "$divert" "${mirrors[@]}" "${pkgs[@]}" | sort -u)
+stamp=$(printf '%s\n' "stamp-version 1" "$divert" "${mirrors[@]}" "${pkgs[@]}" "${extra[@]/#/sid:}" | sort -u)
 if [[ -f $root/.nvmt-stamp ]] && [[ $(<"$root/.nvmt-stamp") == "$stamp" ]]; then
 	log "chroot $suite: up to date ($root)"
 	exit 0
@@ -44,6 +49,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+hooks=()
+if ((${#extra[@]})); then
+	xdebs=$NVMT_CACHE/debs/$suite-from-sid
+	mkdir -p "$xdebs"
+	(cd "$xdebs" && rm -f ./*.deb && apt-get download -q "${extra[@]/%//sid}")
+	hooks+=(--customize-hook="copy-in $(echo "$xdebs"/*.deb) /tmp"
+		--customize-hook='chroot "$1" sh -c "dpkg -i /tmp/*.deb && rm /tmp/*.deb"')
+fi
+
 log "chroot $suite: building ${#pkgs[@]} packages into $tmp"
 start=$SECONDS
 IFS=,
@@ -55,6 +69,7 @@ mmdebstrap --variant=apt --skip=essential/unlink \
 	--setup-hook="sync-in $debs /var/cache/apt/archives/" \
 	--essential-hook="$divert" \
 	--customize-hook="sync-out /var/cache/apt/archives $debs" \
+	"${hooks[@]}" \
 	"$suite" "$tmp" "${mirrors[@]}"
 unset IFS
 printf '%s\n' "$stamp" >"$tmp/.nvmt-stamp"

@@ -3,17 +3,27 @@
 # Assemble the test VM's initramfs for one matrix kernel: guest userspace from
 # the guest suite's chroot, the kernel's own modules needed by the scenarios,
 # our .ko files from MODDIR (if any) in updates/, the scenarios and /init.
+#   mkinitramfs.sh KERNEL_ID MODDIR OUT.cpio
+#   mkinitramfs.sh --python OUT.cpio
+# The second form builds a layer with python3 and nvmetcli, which run.sh
+# appends (the kernel unpacks concatenated archives) for the scenarios that
+# say "# nvmt: needs-python": the other boots stay small.
 # Uncompressed newc: the emulated CPU is slow at decompressing.
 set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
-id=${1:?usage: mkinitramfs.sh KERNEL_ID MODDIR OUT.cpio}
-moddir=${2:?usage: mkinitramfs.sh KERNEL_ID MODDIR OUT.cpio}
-outfile=${3:?usage: mkinitramfs.sh KERNEL_ID MODDIR OUT.cpio}
+usage="usage: mkinitramfs.sh KERNEL_ID MODDIR OUT.cpio | --python OUT.cpio"
+python=0
+if [[ ${1:-} == --python ]]; then
+	python=1
+	outfile=${2:?$usage}
+else
+	id=${1:?$usage}
+	moddir=${2:?$usage}
+	outfile=${3:?$usage}
+fi
 groot=$(chroot_dir "$NVMT_GUEST_SUITE")
-kroot=$(chroot_dir "$(kernel_suite "$id")")
-kver=$(kernel_kver "$id")
 
 # Staged inside the guest chroot so its ldd and depmod (the kmod the guest runs) see it.
 stage=$(mktemp -d "$groot/tmp/initramfs.XXXXXX")
@@ -21,11 +31,10 @@ cleanup() { rm -rf --one-file-system "$stage" "$outfile.tmp"; }
 trap cleanup EXIT
 in_stage=/tmp/${stage##*/}
 
-# Debian's merged /usr layout, so paths printed by ldd are valid as-is.
-mkdir -p "$stage"/usr/{bin,sbin,lib,lib64} "$stage"/{proc,sys,dev,tmp,run,config,root,etc,bb}
+# Debian's merged /usr layout, so paths printed by ldd are valid as-is; the
+# python layer has it too, or unpacking it would replace the symlinks.
+mkdir -p "$stage"/usr/{bin,sbin,lib,lib64}
 for d in bin sbin lib lib64; do ln -s "usr/$d" "$stage/$d"; done
-echo 'root:x:0:0:root:/root:/bin/bash' >"$stage/etc/passwd"
-echo 'root:x:0:' >"$stage/etc/group"
 
 # Copy a file of the guest chroot (following symlinks) to the same path.
 put() {
@@ -33,15 +42,49 @@ put() {
 	cp -L "$groot$1" "$stage$1"
 }
 
-# A program and every shared library it loads (resolved by the chroot's ldd).
-put_bin() {
-	local bin lib
-	bin=$(chroot "$groot" bash -c "type -P $1") || die "$1 not found in $groot"
-	put "$bin"
-	for lib in $(chroot "$groot" ldd "$bin" 2>/dev/null | grep -o '/[^ ]*'); do
+# The shared libraries a program or library of the chroot loads.
+put_libs() {
+	local lib
+	for lib in $(chroot "$groot" ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
 		[[ -e $stage$lib ]] || put "$lib"
 	done
 }
+
+# A program and every shared library it loads (resolved by the chroot's ldd).
+put_bin() {
+	local bin
+	bin=$(chroot "$groot" bash -c "type -P $1") || die "$1 not found in $groot"
+	put "$bin"
+	put_libs "$bin"
+}
+
+# write_cpio: the staged tree, in a stable order, to $outfile.
+write_cpio() {
+	(cd "$stage" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
+		cpio --null --create --format=newc --owner=0:0 --quiet) >"$outfile.tmp"
+	mv "$outfile.tmp" "$outfile"
+}
+
+if ((python)); then
+	# python3 with its standard library, less what no script here loads,
+	# the chroot's Python packages and nvmetcli.
+	put_bin python3
+	pylib=$(cd "$groot" && echo usr/lib/python3.[0-9]*)
+	tar -C "$groot" -cf - \
+		--exclude="$pylib/"{test,idlelib,tkinter,turtledemo,ensurepip,lib2to3,pydoc_data,config-*} \
+		"$pylib" usr/lib/python3/dist-packages usr/bin/nvmetcli | tar -C "$stage" -xf -
+	for so in "$stage/$pylib"/lib-dynload/*.so; do put_libs "/${so#"$stage"/}"; done
+	write_cpio
+	log "initramfs python layer: $(du -h "$outfile" | cut -f1)"
+	exit 0
+fi
+
+kroot=$(chroot_dir "$(kernel_suite "$id")")
+kver=$(kernel_kver "$id")
+
+mkdir -p "$stage"/{proc,sys,dev,tmp,run,config,root,etc,bb}
+echo 'root:x:0:0:root:/root:/bin/bash' >"$stage/etc/passwd"
+echo 'root:x:0:' >"$stage/etc/group"
 
 for b in bash busybox ip ss nstat tc nvme fio kmod; do put_bin "$b"; done
 # Our test tools (tests/tools/*.c), static so they need no library.
@@ -107,7 +150,5 @@ mkdir -p "$stage/packaging"
 cp -r "$NVMT_VM_DIR/../../packaging/modprobe.d" "$stage/packaging/"
 cp "$NVMT_VM_DIR/guest-init.sh" "$stage/init"
 
-(cd "$stage" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
-	cpio --null --create --format=newc --owner=0:0 --quiet) >"$outfile.tmp"
-mv "$outfile.tmp" "$outfile"
+write_cpio
 log "initramfs $id ($kver): $(du -h "$outfile" | cut -f1), ${#ours[@]} of our modules"

@@ -7,7 +7,8 @@
 # Environment: NVMT_INITRAMFS (default: built now, with our modules from
 # NVMT_MODDIR if set), NVMT_ACCEL=kvm|tcg (default: probed), NVMT_ARGS
 # (scenario arguments, comma separated), NVMT_TIMEOUT (seconds, default 900),
-# NVMT_APPEND (extra kernel command line).
+# NVMT_APPEND (extra kernel command line), NVMT_INITRAMFS_PYTHON (the python
+# layer, default: built now when the scenario needs it).
 set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -61,6 +62,16 @@ initrd=${NVMT_INITRAMFS:-}
 if [[ -z $initrd ]]; then
 	initrd=$tmp/initramfs.cpio
 	"$NVMT_VM_DIR/mkinitramfs.sh" "$id" "${NVMT_MODDIR:-/nonexistent}" "$initrd"
+fi
+# Scenarios marked "# nvmt: needs-python" get the python layer appended.
+if grep -q '^# nvmt: needs-python' "$NVMT_VM_DIR/../scenarios/$scenario.sh"; then
+	pylayer=${NVMT_INITRAMFS_PYTHON:-}
+	if [[ -z $pylayer ]]; then
+		pylayer=$tmp/python.cpio
+		"$NVMT_VM_DIR/mkinitramfs.sh" --python "$pylayer"
+	fi
+	cat "$initrd" "$pylayer" >"$tmp/initramfs+python.cpio"
+	initrd=$tmp/initramfs+python.cpio
 fi
 accel=${NVMT_ACCEL:-$(probe_kvm "$id" "$initrd")}
 append="nvmt.scenario=$scenario${NVMT_ARGS:+ nvmt.args=$NVMT_ARGS}${NVMT_APPEND:+ $NVMT_APPEND}"
