@@ -53,6 +53,14 @@ static inline bool kc_nvmf_should_reconnect(struct nvme_ctrl *ctrl, int status)
 #endif
 }
 
+/* Stop DH-HMAC-CHAP work; without in-band authentication there is none. */
+static inline void kc_nvme_auth_stop(struct nvme_ctrl *ctrl)
+{
+#ifdef KC_HAVE_NVME_AUTH_STOP
+	nvme_auth_stop(ctrl);
+#endif
+}
+
 /* Wait for frozen queues to drain, for at most the I/O timeout. */
 static inline int kc_nvme_wait_freeze_io_timeout(struct nvme_ctrl *ctrl)
 {

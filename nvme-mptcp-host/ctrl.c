@@ -283,6 +283,16 @@ static void nvme_mptcp_reconnect_or_remove(struct nvme_mptcp_ctrl *ctrl,
 	}
 }
 
+static bool nvme_mptcp_any_queue_broken(struct nvme_mptcp_ctrl *ctrl)
+{
+	int i;
+
+	for (i = 0; i < ctrl->ctrl.queue_count; i++)
+		if (nvme_mptcp_queue_broken(&ctrl->queues[i]))
+			return true;
+	return false;
+}
+
 static int nvme_mptcp_setup_ctrl(struct nvme_mptcp_ctrl *ctrl, bool new)
 {
 	struct nvme_ctrl *nctrl = &ctrl->ctrl;
@@ -325,6 +335,14 @@ static int nvme_mptcp_setup_ctrl(struct nvme_mptcp_ctrl *ctrl, bool new)
 		goto destroy_io;
 	}
 	nvme_start_ctrl(nctrl);
+	/*
+	 * A queue that broke while the others were being set up failed its
+	 * own commands only (nvme_mptcp_queue_failed): recover it now.
+	 * Pairs with the barrier there.
+	 */
+	smp_mb();
+	if (nvme_mptcp_any_queue_broken(ctrl))
+		nvme_mptcp_error_recovery(nctrl);
 	return 0;
 
 destroy_io:
@@ -374,6 +392,8 @@ static void nvme_mptcp_err_work(struct work_struct *work)
 	nvme_unquiesce_io_queues(nctrl);
 	nvme_mptcp_teardown_admin_queue(ctrl, false);
 	nvme_unquiesce_admin_queue(nctrl);
+	/* In-band authentication must not use the queues being rebuilt. */
+	kc_nvme_auth_stop(nctrl);
 
 	if (!nvme_change_ctrl_state(nctrl, NVME_CTRL_CONNECTING))
 		return;		/* being deleted */
@@ -419,6 +439,15 @@ static void nvme_mptcp_stop_ctrl(struct nvme_ctrl *nctrl)
 	cancel_delayed_work_sync(&ctrl->connect_work);
 }
 
+static void nvme_mptcp_destroy_queues(struct nvme_mptcp_ctrl *ctrl)
+{
+	int i;
+
+	for (i = 0; i < ctrl->nr_queues; i++)
+		nvme_mptcp_destroy_queue(&ctrl->queues[i]);
+	kfree(ctrl->queues);
+}
+
 static void nvme_mptcp_free_ctrl(struct nvme_ctrl *nctrl)
 {
 	struct nvme_mptcp_ctrl *ctrl = to_mptcp_ctrl(nctrl);
@@ -432,8 +461,8 @@ static void nvme_mptcp_free_ctrl(struct nvme_ctrl *nctrl)
 		/* On a failed create, nvme-fabrics frees the options itself. */
 		nvmf_free_options(nctrl->opts);
 	}
+	nvme_mptcp_destroy_queues(ctrl);
 	put_net(ctrl->net);
-	kfree(ctrl->queues);
 	kfree(ctrl);
 	if (created)
 		module_put(THIS_MODULE);
@@ -550,7 +579,7 @@ static struct nvme_mptcp_ctrl *nvme_mptcp_alloc_ctrl(struct device *dev,
 						     struct nvmf_ctrl_options *opts)
 {
 	struct nvme_mptcp_ctrl *ctrl;
-	int ret;
+	int ret, i;
 
 	ctrl = kzalloc(sizeof(*ctrl), GFP_KERNEL);
 	if (!ctrl)
@@ -579,6 +608,9 @@ static struct nvme_mptcp_ctrl *nvme_mptcp_alloc_ctrl(struct device *dev,
 		ret = -ENOMEM;
 		goto out_free;
 	}
+	ctrl->nr_queues = ctrl->ctrl.queue_count;
+	for (i = 0; i < ctrl->nr_queues; i++)
+		nvme_mptcp_init_queue(ctrl, i);
 	ctrl->async_req.queue = &ctrl->queues[0];
 
 	ret = nvme_init_ctrl(&ctrl->ctrl, dev, &nvme_mptcp_ctrl_ops, 0);
@@ -587,7 +619,7 @@ static struct nvme_mptcp_ctrl *nvme_mptcp_alloc_ctrl(struct device *dev,
 	return ctrl;
 
 out_free_queues:
-	kfree(ctrl->queues);
+	nvme_mptcp_destroy_queues(ctrl);
 out_free:
 	put_net(ctrl->net);
 	kfree(ctrl);
@@ -628,6 +660,7 @@ struct nvme_ctrl *nvme_mptcp_create_ctrl(struct device *dev,
 	return &ctrl->ctrl;
 
 out_uninit:
+	flush_work(&ctrl->ctrl.async_event_work);
 	nvme_uninit_ctrl(&ctrl->ctrl);
 out_put:
 	put_device(ctrl->ctrl.device);

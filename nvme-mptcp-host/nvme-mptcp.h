@@ -41,8 +41,13 @@
 #define NVME_MPTCP_CID_GEN_MASK	0xf
 
 enum nvme_mptcp_queue_flag {
-	NVME_MPTCP_Q_ALLOCATED,
-	NVME_MPTCP_Q_LIVE,
+	NVME_MPTCP_Q_ALLOCATED,		/* connected, ICResp received */
+	NVME_MPTCP_Q_STARTED,		/* io_work serves the socket */
+	NVME_MPTCP_Q_LIVE,		/* fabrics Connect done */
+};
+
+enum nvme_mptcp_ctrl_flag {
+	NVME_MPTCP_CTRL_AEN_OUT,	/* the AEN command is outstanding */
 };
 
 enum nvme_mptcp_send_state {
@@ -152,6 +157,8 @@ struct nvme_mptcp_ctrl {
 	struct sockaddr_storage	src_addr;
 	u32			io_queues[HCTX_MAX_TYPES];
 	struct nvme_mptcp_request async_req;
+	unsigned long		flags;
+	int			nr_queues;	/* entries in queues[] */
 	struct work_struct	err_work;
 	struct delayed_work	connect_work;
 	struct list_head	list;
@@ -194,6 +201,9 @@ void nvme_mptcp_error_recovery(struct nvme_ctrl *ctrl);
 void nvme_mptcp_delete_all(void);
 
 /* queue.c */
+void nvme_mptcp_init_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
+void nvme_mptcp_destroy_queue(struct nvme_mptcp_queue *queue);
+bool nvme_mptcp_queue_broken(struct nvme_mptcp_queue *queue);
 int nvme_mptcp_alloc_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
 void nvme_mptcp_free_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
 int nvme_mptcp_start_queue(struct nvme_mptcp_ctrl *ctrl, int qid);

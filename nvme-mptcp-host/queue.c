@@ -51,6 +51,11 @@ void nvme_mptcp_queue_failed(struct nvme_mptcp_queue *queue)
 	struct nvme_mptcp_ctrl *ctrl = queue->ctrl;
 
 	WRITE_ONCE(queue->rd_enabled, false);
+	/*
+	 * Pairs with the barrier in nvme_mptcp_setup_ctrl(): either it sees
+	 * this queue broken after going LIVE, or we see LIVE here.
+	 */
+	smp_mb();
 	if (nvme_mptcp_state(&ctrl->ctrl) != NVME_CTRL_CONNECTING) {
 		nvme_mptcp_error_recovery(&ctrl->ctrl);
 		return;
@@ -252,13 +257,15 @@ static int nvme_mptcp_setup_sock(struct nvme_mptcp_queue *queue)
 	return 0;
 }
 
-int nvme_mptcp_alloc_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
+/*
+ * Locks, work and wait entry of a queue live as long as the controller:
+ * a reconnect must not re-initialise a mutex someone waits on (debugfs,
+ * get_address) or a work item a late kick queued.
+ */
+void nvme_mptcp_init_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 {
 	struct nvme_mptcp_queue *queue = &ctrl->queues[qid];
-	struct nvmf_ctrl_options *opts = ctrl->ctrl.opts;
-	int ret;
 
-	memset(queue, 0, sizeof(*queue));
 	queue->ctrl = ctrl;
 	queue->qid = qid;
 	queue->io_cpu = WORK_CPU_UNBOUND;
@@ -268,6 +275,33 @@ int nvme_mptcp_alloc_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 	INIT_LIST_HEAD(&queue->send_list);
 	INIT_WORK(&queue->io_work, nvme_mptcp_io_work);
 	init_waitqueue_func_entry(&queue->sk_wait, nvme_mptcp_sk_wake);
+}
+
+/* The controller is going away: nothing may still run for this queue. */
+void nvme_mptcp_destroy_queue(struct nvme_mptcp_queue *queue)
+{
+	cancel_work_sync(&queue->io_work);
+	mutex_destroy(&queue->io_lock);
+	mutex_destroy(&queue->queue_lock);
+}
+
+/* A started queue whose connection broke, or that a timeout stopped. */
+bool nvme_mptcp_queue_broken(struct nvme_mptcp_queue *queue)
+{
+	return !test_bit(NVME_MPTCP_Q_LIVE, &queue->flags) ||
+	       !READ_ONCE(queue->rd_enabled);
+}
+
+int nvme_mptcp_alloc_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
+{
+	struct nvme_mptcp_queue *queue = &ctrl->queues[qid];
+	struct nvmf_ctrl_options *opts = ctrl->ctrl.opts;
+	int ret;
+
+	queue->flags = 0;
+	queue->maxh2cdata = 0;
+	memset(&queue->stats, 0, sizeof(queue->stats));
+	atomic_set(&queue->nr_cqe, 0);
 	queue->hdr_digest = opts->hdr_digest;
 	queue->data_digest = opts->data_digest;
 	if (qid)
@@ -281,7 +315,7 @@ int nvme_mptcp_alloc_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 	if (ret) {
 		dev_err(ctrl->ctrl.device, "queue %d: cannot create an MPTCP socket (%d)\n",
 			qid, ret);
-		goto out_destroy;
+		return ret;
 	}
 	ret = nvme_mptcp_setup_sock(queue);
 	if (ret)
@@ -306,9 +340,6 @@ out_shutdown:
 out_release:
 	sock_release(queue->sock);
 	queue->sock = NULL;
-out_destroy:
-	mutex_destroy(&queue->io_lock);
-	mutex_destroy(&queue->queue_lock);
 	return ret;
 }
 
@@ -320,8 +351,6 @@ void nvme_mptcp_free_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 		return;
 	sock_release(queue->sock);
 	queue->sock = NULL;
-	mutex_destroy(&queue->io_lock);
-	mutex_destroy(&queue->queue_lock);
 }
 
 /* Run io_work on a CPU that blk-mq maps to this queue's hardware context. */
@@ -347,8 +376,12 @@ static void nvme_mptcp_pick_cpu(struct nvme_mptcp_queue *queue)
 	}
 }
 
+/* Stop serving the socket of a started queue; called with queue_lock. */
 static void nvme_mptcp_quiet_socket(struct nvme_mptcp_queue *queue)
 {
+	lockdep_assert_held(&queue->queue_lock);
+	if (!test_and_clear_bit(NVME_MPTCP_Q_STARTED, &queue->flags))
+		return;
 	WRITE_ONCE(queue->rd_enabled, false);
 	kernel_sock_shutdown(queue->sock, SHUT_RDWR);
 	remove_wait_queue(sk_sleep(queue->sock->sk), &queue->sk_wait);
@@ -369,8 +402,11 @@ int nvme_mptcp_start_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 	nvme_mptcp_reset_send(queue);
 	if (qid)
 		nvme_mptcp_pick_cpu(queue);
+	else	/* a new admin connection has no AEN outstanding */
+		clear_bit(NVME_MPTCP_CTRL_AEN_OUT, &ctrl->flags);
 	WRITE_ONCE(queue->rd_enabled, true);
 	add_wait_queue(sk_sleep(queue->sock->sk), &queue->sk_wait);
+	set_bit(NVME_MPTCP_Q_STARTED, &queue->flags);
 	/* Anything that arrived before the wait entry was in place. */
 	nvme_mptcp_kick(queue);
 
@@ -381,7 +417,7 @@ int nvme_mptcp_start_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 	if (ret) {
 		dev_err(ctrl->ctrl.device, "queue %d: fabrics connect failed (%d)\n",
 			qid, ret);
-		nvme_mptcp_quiet_socket(queue);
+		nvme_mptcp_stop_queue(ctrl, qid);
 		return ret;
 	}
 	set_bit(NVME_MPTCP_Q_LIVE, &queue->flags);
@@ -394,8 +430,9 @@ void nvme_mptcp_stop_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 
 	if (!test_bit(NVME_MPTCP_Q_ALLOCATED, &queue->flags))
 		return;
+	/* Also before LIVE: a timeout of the fabrics Connect stops it. */
 	mutex_lock(&queue->queue_lock);
-	if (test_and_clear_bit(NVME_MPTCP_Q_LIVE, &queue->flags))
-		nvme_mptcp_quiet_socket(queue);
+	clear_bit(NVME_MPTCP_Q_LIVE, &queue->flags);
+	nvme_mptcp_quiet_socket(queue);
 	mutex_unlock(&queue->queue_lock);
 }

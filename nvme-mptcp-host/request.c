@@ -218,12 +218,18 @@ static int nvme_mptcp_poll(struct blk_mq_hw_ctx *hctx,
 	return atomic_xchg(&queue->nr_cqe, 0);
 }
 
-/* The AEN has no blk-mq request: its command_id lies above the tag space. */
+/*
+ * The AEN has no blk-mq request: its command_id lies above the tag space.
+ * One is outstanding at a time; its completion (rx.c) clears the bit.
+ */
 void nvme_mptcp_submit_async_event(struct nvme_ctrl *nctrl)
 {
 	struct nvme_mptcp_ctrl *ctrl = to_mptcp_ctrl(nctrl);
 	struct nvme_mptcp_request *req = &ctrl->async_req;
 	struct nvme_command *cmd = &req->cmd.cmd;
+
+	if (test_and_set_bit(NVME_MPTCP_CTRL_AEN_OUT, &ctrl->flags))
+		return;
 
 	memset(&req->cmd, 0, sizeof(req->cmd));
 	cmd->common.opcode = nvme_admin_async_event;
@@ -250,6 +256,7 @@ const struct blk_mq_ops nvme_mptcp_mq_ops = {
 
 const struct blk_mq_ops nvme_mptcp_admin_mq_ops = {
 	.queue_rq	= nvme_mptcp_queue_rq,
+	.commit_rqs	= nvme_mptcp_commit_rqs,
 	.complete	= nvme_complete_rq,
 	.init_request	= nvme_mptcp_init_request,
 	.init_hctx	= nvme_mptcp_init_admin_hctx,

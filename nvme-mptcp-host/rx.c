@@ -57,7 +57,8 @@ static struct request *nvme_mptcp_find_rq(struct nvme_mptcp_queue *queue,
 	tags = queue->qid ? ctrl->tag_set.tags[queue->qid - 1] :
 			    ctrl->admin_tag_set.tags[0];
 	rq = blk_mq_tag_to_rq(tags, command_id & NVME_MPTCP_CID_TAG_MASK);
-	if (!rq || !blk_mq_request_started(rq) ||
+	/* A command the timeout handler completed is no longer ours. */
+	if (!rq || blk_mq_rq_state(rq) != MQ_RQ_IN_FLIGHT ||
 	    (to_mptcp_req(rq)->nreq.genctr & NVME_MPTCP_CID_GEN_MASK) != gen)
 		return NULL;
 	return rq;
@@ -90,7 +91,13 @@ static int nvme_mptcp_handle_rsp(struct nvme_mptcp_queue *queue)
 
 	if (!queue->qid &&
 	    (cid & NVME_MPTCP_CID_TAG_MASK) >= NVME_AQ_BLK_MQ_DEPTH) {
-		nvme_complete_async_event(&queue->ctrl->ctrl, cqe->status,
+		struct nvme_mptcp_ctrl *ctrl = queue->ctrl;
+
+		/* Only for the AEN we sent: it is then reissued. */
+		if (ctrl->async_req.tx_busy ||
+		    !test_and_clear_bit(NVME_MPTCP_CTRL_AEN_OUT, &ctrl->flags))
+			return nvme_mptcp_proto_err(queue, "unsolicited AEN completion", cid);
+		nvme_complete_async_event(&ctrl->ctrl, cqe->status,
 					  &cqe->result);
 		atomic_inc(&queue->nr_cqe);
 		return 0;

@@ -14,9 +14,6 @@
 #include <linux/scatterlist.h>
 #include "nvmet-mptcp.h"
 
-/* The Do Not Retry bit of an nvmet status. */
-#define NVMET_MPTCP_DNR		0x4000
-
 void nvmet_mptcp_cmd_init(struct nvmet_mptcp_queue *queue,
 			  struct nvmet_mptcp_cmd *cmd, u16 ttag)
 {

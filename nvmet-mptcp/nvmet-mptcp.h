@@ -45,6 +45,13 @@
  */
 #define NVMET_MPTCP_MAX_PENDING		512
 #define NVMET_MPTCP_SETUP_TIMEOUT	(30 * HZ)
+/*
+ * Largest queue a Connect may ask for (nvmet's own maximum).  nvmet checks
+ * I/O queues against MQES itself, but on 6.12+ not the admin queue.
+ */
+#define NVMET_MPTCP_MAX_QUEUE_SIZE	1024
+/* The Do Not Retry bit of an nvmet status. */
+#define NVMET_MPTCP_DNR			0x4000
 /* Transfer tag of the R2T for a Connect command's data (no slot yet). */
 #define NVMET_MPTCP_CONNECT_TTAG	0xffff
 /* Pages of command data moved by one sendmsg/recvmsg. */
@@ -139,6 +146,7 @@ enum nvmet_mptcp_rx_state {
 enum {
 	NVMET_MPTCP_Q_LIVE,		/* ICReq answered */
 	NVMET_MPTCP_Q_ATTACHED,		/* joined a controller */
+	NVMET_MPTCP_Q_SETUP_DONE,	/* attached, or its setup timed out */
 	NVMET_MPTCP_Q_CLOSING,		/* release scheduled */
 };
 

@@ -118,7 +118,8 @@ static void nvmet_mptcp_setup_timeout(struct work_struct *work)
 	struct nvmet_mptcp_queue *queue = container_of(to_delayed_work(work),
 					struct nvmet_mptcp_queue, setup_work);
 
-	if (test_bit(NVMET_MPTCP_Q_ATTACHED, &queue->flags))
+	/* Decided against install_queue(): a Connect is refused from now on. */
+	if (test_and_set_bit(NVMET_MPTCP_Q_SETUP_DONE, &queue->flags))
 		return;
 	pr_warn_ratelimited("queue %u (%pISpc): no controller after %u s, dropping the connection\n",
 			    queue->idx, &queue->peer_addr,
@@ -262,6 +263,13 @@ u16 nvmet_mptcp_install_queue(struct nvmet_sq *sq)
 	struct nvmet_mptcp_cmd *cmds;
 	u16 i;
 
+	/* A size of 0 is a wrapped sqsize of 0xffff. */
+	if (!sq->size || sq->size > NVMET_MPTCP_MAX_QUEUE_SIZE) {
+		pr_warn_ratelimited("queue %u (%pISpc): Connect asks for %u queue entries, at most %u allowed\n",
+				    queue->idx, &queue->peer_addr, sq->size,
+				    NVMET_MPTCP_MAX_QUEUE_SIZE);
+		return NVME_SC_CONNECT_INVALID_PARAM | NVMET_MPTCP_DNR;
+	}
 	/*
 	 * One slot per queue entry: a host has at most that many commands
 	 * outstanding, and a slot is free again once its response is sent.
@@ -269,6 +277,11 @@ u16 nvmet_mptcp_install_queue(struct nvmet_sq *sq)
 	cmds = kvcalloc(sq->size, sizeof(*cmds), GFP_KERNEL);
 	if (!cmds)
 		return NVME_SC_INTERNAL;
+	/* The setup timer may have given up on this connection already. */
+	if (test_and_set_bit(NVMET_MPTCP_Q_SETUP_DONE, &queue->flags)) {
+		kvfree(cmds);
+		return NVME_SC_CONNECT_CTRL_BUSY;
+	}
 	for (i = 0; i < sq->size; i++) {
 		nvmet_mptcp_cmd_init(queue, &cmds[i], i);
 		list_add_tail(&cmds[i].entry, &queue->free_list);

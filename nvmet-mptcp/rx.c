@@ -151,7 +151,8 @@ static int nvmet_mptcp_handle_icreq(struct nvmet_mptcp_queue *queue)
 	if (ret) {
 		pr_warn_ratelimited("queue %u (%pISpc): cannot send ICResp (%d)\n",
 				    queue->idx, &queue->peer_addr, ret);
-		return ret;
+		/* The ICReq is consumed: even a full socket ends the queue. */
+		return ret == -EAGAIN ? -EIO : ret;
 	}
 	set_bit(NVMET_MPTCP_Q_LIVE, &queue->flags);
 	return 0;
