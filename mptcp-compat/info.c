@@ -25,6 +25,7 @@ int mptcp_compat_path_info(struct socket *sock,
 	info->add_addr_accepted = mi.mptcpi_add_addr_accepted;
 	info->local_addr_used = mi.mptcpi_local_addr_used;
 #ifdef KC_HAVE_MPTCP_INFO_BYTES
+	info->has_byte_counters = true;
 	info->bytes_sent = mi.mptcpi_bytes_sent;
 	info->bytes_received = mi.mptcpi_bytes_received;
 	info->bytes_retrans = mi.mptcpi_bytes_retrans;

@@ -103,7 +103,8 @@ struct mptcp_compat_path_info {
 	u8 add_addr_signal;
 	u8 add_addr_accepted;
 	u8 local_addr_used;
-	/* The byte counters stay 0 where the kernel does not keep them. */
+	/* The byte counters stay 0 where the kernel does not keep them (6.1). */
+	bool has_byte_counters;
 	u64 bytes_sent;
 	u64 bytes_received;
 	u64 bytes_retrans;

@@ -11,7 +11,7 @@ set -euo pipefail
 nqn=nqn.2026-01.io.nvme-mptcp:baseline-tcp
 cleanup() {
 	nvme disconnect -n "$nqn" >/dev/null 2>&1 || true
-	nvmet_del "$nqn"
+	nvmet_del "$nqn" || true
 	topo_destroy
 }
 trap cleanup EXIT

@@ -30,7 +30,7 @@ nqn=nqn.2026-01.io.nvme-mptcp:demo
 
 cleanup() {
 	nvme disconnect -n "$nqn" >/dev/null 2>&1 || true
-	nvmet_del "$nqn"
+	nvmet_del "$nqn" || true
 	topo_destroy
 }
 trap cleanup EXIT

@@ -13,12 +13,13 @@ nqn=nqn.2026-01.io.nvme-mptcp:host-bad-target
 tool=$(command -v nvmt-bad-target)
 pid=
 cleanup() {
-	[[ -n $pid ]] && kill "$pid" 2>/dev/null
+	if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; fi
 	topo_destroy
 }
 trap cleanup EXIT
 
 connect_bad() { fabrics host "transport=mptcp,traddr=10.10.1.1,trsvcid=4420,nqn=$nqn,ctrl_loss_tmo=0"; }
+listening() { [[ -n $(ip netns exec target ss -Hltn '( sport = :4420 )') ]]; }
 controllers() { find /sys/class/nvme -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
 # bad_case N WHAT: one malformed answer; the connect must fail, in bounded time.
@@ -26,7 +27,7 @@ bad_case() {
 	local start=$SECONDS
 	ip netns exec target "$tool" 10.10.1.1 4420 "$1" 1 &
 	pid=$!
-	sleep 0.3
+	wait_until 5 listening || return 1
 	if connect_bad 2>/dev/null; then
 		echo "connect succeeded against: $2"
 		return 1
@@ -58,7 +59,7 @@ random_cases() {
 	local i
 	ip netns exec target "$tool" 10.10.1.1 4420 random 30 &
 	pid=$!
-	sleep 0.3
+	wait_until 5 listening || return 1
 	for ((i = 0; i < 30; i++)); do
 		connect_bad 2>/dev/null && return 1
 	done

@@ -15,7 +15,7 @@ cleanup() {
 	nvme disconnect -n "$nqn" >/dev/null 2>&1 || true
 	[[ -L $NVMT_CFS/nvmet/ports/2/subsystems/$nqn ]] && rm "$NVMT_CFS/nvmet/ports/2/subsystems/$nqn"
 	[[ -d $NVMT_CFS/nvmet/ports/2 ]] && rmdir "$NVMT_CFS/nvmet/ports/2"
-	nvmet_del "$nqn"
+	nvmet_del "$nqn" || true
 	topo_destroy
 }
 trap cleanup EXIT
@@ -23,11 +23,11 @@ trap cleanup EXIT
 # second_port: port 2 on the second path, same subsystem.
 second_port() {
 	local p=$NVMT_CFS/nvmet/ports/2
-	mkdir "$p"
-	echo tcp >"$p/addr_trtype"
-	echo ipv4 >"$p/addr_adrfam"
-	echo 10.10.2.1 >"$p/addr_traddr"
-	echo 4420 >"$p/addr_trsvcid"
+	mkdir "$p" || return
+	echo tcp >"$p/addr_trtype" || return
+	echo ipv4 >"$p/addr_adrfam" || return
+	echo 10.10.2.1 >"$p/addr_traddr" || return
+	echo 4420 >"$p/addr_trsvcid" || return
 	ip netns exec target ln -s "$NVMT_CFS/nvmet/subsystems/$nqn" "$p/subsystems/$nqn"
 }
 

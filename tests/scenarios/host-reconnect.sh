@@ -13,10 +13,10 @@ set -euo pipefail
 nqn=nqn.2026-01.io.nvme-mptcp:host-reconnect
 fio_pid=
 cleanup() {
-	[[ -n $fio_pid ]] && kill "$fio_pid" 2>/dev/null
+	if [[ -n $fio_pid ]]; then kill "$fio_pid" 2>/dev/null || true; fi
 	ip -n host link set h1 up 2>/dev/null || true
 	nvme disconnect -n "$nqn" >/dev/null 2>&1 || true
-	nvmet_del "$nqn"
+	nvmet_del "$nqn" || true
 	topo_destroy
 }
 trap cleanup EXIT
@@ -34,13 +34,21 @@ require nvme-connect nvme_connect host mptcp 10.10.1.1 4420 "$nqn" \
 require nvme-blockdev nvme_wait_dev "$nqn"
 
 say "fio write+verify with the path down for 10 s in the middle"
+# Sectors the target has written to its backing device so far (6.1 keeps
+# no statistics on the host's multipath device).
+written() { awk '{ print $7 }' /sys/block/nullb0/stat; }
+base=$(written)
+fio_writing() { kill -0 "$fio_pid" && (($(written) - base >= 8192)); }
 dmesg_mark
+# Rate-limited to 8 MiB/s, so the 128 MiB write lasts about 16 s on any
+# machine and the outage always falls in the middle of it.
 "${NVMT_FIO[@]}" --name=reconnect --filename="$NVMT_NSDEV" --rw=write --bs=64k \
-	--size=128M --iodepth=8 --verify=crc32c --verify_fatal=1 &
+	--size=128M --iodepth=8 --rate=8m --verify=crc32c --verify_fatal=1 &
 fio_pid=$!
-sleep 3
+require fio-writing wait_until 30 fio_writing
 check path-down ip -n host link set h1 down
 sleep 10
+check fio-in-flight-during-outage kill -0 "$fio_pid"
 check path-up ip -n host link set h1 up
 rc=0
 wait "$fio_pid" || rc=$?

@@ -14,7 +14,7 @@ set -euo pipefail
 nqn=nqn.2026-01.io.nvme-mptcp:host-tcp-target
 cleanup() {
 	nvme disconnect -n "$nqn" >/dev/null 2>&1 || true
-	nvmet_del "$nqn"
+	nvmet_del "$nqn" || true
 	topo_destroy
 }
 trap cleanup EXIT
@@ -91,11 +91,19 @@ check bad-tls refused_einval host "$base,tls" "tls"
 check no-controller-left test "$(controllers_of)" -eq 0
 
 say "unreachable address gives up in bounded time"
+# The target forwards 10.99.0.1 into a blackhole route: SYNs vanish with
+# no ICMP error, so only the connect timeout (5 s) can end the wait.
+ip netns exec target bash -c 'echo 1 >/proc/sys/net/ipv4/ip_forward'
+ip -n target route add blackhole 10.99.0.1/32
+ip -n host route add 10.99.0.1/32 via 10.10.1.1
+dmesg_mark
 start=$SECONDS
-check_fails connect-unreachable fabrics host "transport=mptcp,traddr=10.10.1.99,trsvcid=4420,nqn=$nqn"
+check_fails connect-unreachable fabrics host "transport=mptcp,traddr=10.99.0.1,trsvcid=4420,nqn=$nqn"
 elapsed=$((SECONDS - start))
-check connect-unreachable-bounded test "$elapsed" -le 20
 echo "unreachable connect failed after ${elapsed}s"
+check connect-unreachable-timed-out dmesg_since "queue 0: cannot connect to 10.99.0.1:4420 \(-110\)"
+check connect-unreachable-bounded test "$elapsed" -ge 4 -a "$elapsed" -le 20
+check no-half-open test -z "$(ip netns exec host ss -tanH state syn-sent dst 10.99.0.1)"
 
 say "20 connect/disconnect cycles"
 cycles() {
@@ -109,6 +117,9 @@ cycles() {
 check connect-cycles cycles
 check no-controller-left-after-cycles test "$(controllers_of)" -eq 0
 check no-mptcp-socket-left test -z "$(ip netns exec host ss -HMan)"
+# Closed connections may linger in TIME-WAIT; anything else is a leak.
+check no-tcp-socket-left test -z "$(ip netns exec host ss -Htan state all exclude time-wait)"
+check no-debugfs-controller-left test -z "$(ls /sys/kernel/debug/nvme-mptcp)"
 check rmmod-after-disconnect rmmod nvme-mptcp
 check module-gone module_absent nvme-mptcp
 

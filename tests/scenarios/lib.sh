@@ -52,8 +52,23 @@ finish() {
 	((NVMT_FAILED == 0))
 }
 
+# wait_until SECONDS CMD...: poll CMD every 0.2 s until it succeeds; only
+# the last attempt's output is shown.
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		((SECONDS < end)) || { "$@"; return; }
+		sleep 0.2
+	done
+	"$@"
+}
+
 module_loaded() { grep -q "^${1//-/_} " /proc/modules; }
 module_absent() { ! module_loaded "$1"; }
+
+# Helpers below that take several steps end each with "|| return": under
+# check/require (and any `cmd || ...`) bash ignores set -e inside them.
 
 # ---- topology: netns "host" and "target" joined by N veth paths ----------
 #
@@ -64,33 +79,33 @@ module_absent() { ! module_loaded "$1"; }
 #   (fd00:N::2/64 and fd00:N::1/64 too with NVMT_IPV6=1)
 
 topo_create() {
-	local n=$1 i
-	ip netns add host
-	ip netns add target
-	for ns in host target; do ip -n "$ns" link set lo up; done
+	local n=$1 i ns
+	ip netns add host || return
+	ip netns add target || return
+	for ns in host target; do ip -n "$ns" link set lo up || return; done
 	for ((i = 1; i <= n; i++)); do
-		ip link add "h$i" netns host type veth peer name "t$i" netns target
-		ip -n target addr add "10.10.$i.1/24" dev "t$i"
-		ip -n host addr add "10.10.$i.2/24" dev "h$i"
+		ip link add "h$i" netns host type veth peer name "t$i" netns target || return
+		ip -n target addr add "10.10.$i.1/24" dev "t$i" || return
+		ip -n host addr add "10.10.$i.2/24" dev "h$i" || return
 		if [[ ${NVMT_IPV6:-0} == 1 ]]; then
-			ip -n target addr add "fd00:$i::1/64" dev "t$i" nodad
-			ip -n host addr add "fd00:$i::2/64" dev "h$i" nodad
+			ip -n target addr add "fd00:$i::1/64" dev "t$i" nodad || return
+			ip -n host addr add "fd00:$i::2/64" dev "h$i" nodad || return
 		fi
-		ip -n target link set "t$i" up
-		ip -n host link set "h$i" up
+		ip -n target link set "t$i" up || return
+		ip -n host link set "h$i" up || return
 	done
 }
 
 # MPTCP path manager: the target announces paths 2..N, the host opens a
 # subflow from each of its extra addresses (as the upstream selftests do).
 topo_mptcp() {
-	local n=$1 i
+	local n=$1 i ns
 	for ns in host target; do
-		ip -n "$ns" mptcp limits set subflow 8 add_addr_accepted 8
+		ip -n "$ns" mptcp limits set subflow 8 add_addr_accepted 8 || return
 	done
 	for ((i = 2; i <= n; i++)); do
-		ip -n target mptcp endpoint add "10.10.$i.1" dev "t$i" id "$i" signal
-		ip -n host mptcp endpoint add "10.10.$i.2" dev "h$i" id "$i" subflow
+		ip -n target mptcp endpoint add "10.10.$i.1" dev "t$i" id "$i" signal || return
+		ip -n host mptcp endpoint add "10.10.$i.2" dev "h$i" id "$i" subflow || return
 	done
 }
 
@@ -131,21 +146,22 @@ nvmet_add() {
 	local subsys=$NVMT_CFS/nvmet/subsystems/$nqn pdir=$NVMT_CFS/nvmet/ports/$port
 	local adrfam=ipv4
 	[[ $traddr == *:* ]] && adrfam=ipv6
-	mkdir "$subsys"
-	echo 1 >"$subsys/attr_allow_any_host"
-	mkdir "$subsys/namespaces/1"
-	echo -n "$dev" >"$subsys/namespaces/1/device_path"
-	echo 1 >"$subsys/namespaces/1/enable"
-	mkdir "$pdir"
-	echo "$trtype" >"$pdir/addr_trtype"
-	echo "$adrfam" >"$pdir/addr_adrfam"
-	echo "$traddr" >"$pdir/addr_traddr"
-	echo "$svcid" >"$pdir/addr_trsvcid"
+	mkdir "$subsys" || return
+	echo 1 >"$subsys/attr_allow_any_host" || return
+	mkdir "$subsys/namespaces/1" || return
+	echo -n "$dev" >"$subsys/namespaces/1/device_path" || return
+	echo 1 >"$subsys/namespaces/1/enable" || return
+	mkdir "$pdir" || return
+	echo "$trtype" >"$pdir/addr_trtype" || return
+	echo "$adrfam" >"$pdir/addr_adrfam" || return
+	echo "$traddr" >"$pdir/addr_traddr" || return
+	echo "$svcid" >"$pdir/addr_trsvcid" || return
 	# nvmet listens in the netns of the process that links the port.
 	ip netns exec target ln -s "$subsys" "$pdir/subsystems/$nqn"
 }
 
-# nvmet_del NQN [PORTID]: undo nvmet_add, tolerating a half-built target.
+# nvmet_del NQN [PORTID]: undo nvmet_add, tolerating a half-built target;
+# fails if the port or the subsystem is still there afterwards.
 nvmet_del() {
 	local nqn=$1 port=${2:-1}
 	local subsys=$NVMT_CFS/nvmet/subsystems/$nqn pdir=$NVMT_CFS/nvmet/ports/$port
@@ -156,7 +172,7 @@ nvmet_del() {
 		rmdir "$subsys/namespaces/1"
 	fi
 	[[ -d $subsys ]] && rmdir "$subsys"
-	return 0
+	[[ ! -e $pdir && ! -e $subsys ]]
 }
 
 # ---- host side --------------------------------------------------------------

@@ -22,7 +22,7 @@ conf=/etc/modprobe.d/nvmet-mptcp.conf
 packaged=/packaging/modprobe.d/nvmet-mptcp.conf
 cleanup() {
 	nvme disconnect -n "$nqn" >/dev/null 2>&1 || true
-	nvmet_del "$nqn"
+	nvmet_del "$nqn" || true
 	rm -f "$conf"
 	topo_destroy
 }
@@ -37,7 +37,7 @@ listener_is() {
 
 # unload_target: drop the port and whichever transport served it.
 unload_target() {
-	nvmet_del "$nqn"
+	nvmet_del "$nqn" || true
 	# rmmod, not modprobe -r: nvmet itself must stay.
 	module_loaded nvmet-mptcp && rmmod nvmet-mptcp
 	module_loaded nvmet-tcp && rmmod nvmet-tcp

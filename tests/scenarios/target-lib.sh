@@ -10,11 +10,11 @@ tgt_port_add() {
 	local id=$1 traddr=$2 svcid=$3 nqn=$4 ns=${5:-target}
 	local pdir=$NVMT_CFS/nvmet/ports/$id adrfam=ipv4
 	[[ $traddr == *:* ]] && adrfam=ipv6
-	mkdir "$pdir"
-	echo tcp >"$pdir/addr_trtype"
-	echo "$adrfam" >"$pdir/addr_adrfam"
-	echo "$traddr" >"$pdir/addr_traddr"
-	echo "$svcid" >"$pdir/addr_trsvcid"
+	mkdir "$pdir" || return
+	echo tcp >"$pdir/addr_trtype" || return
+	echo "$adrfam" >"$pdir/addr_adrfam" || return
+	echo "$traddr" >"$pdir/addr_traddr" || return
+	echo "$svcid" >"$pdir/addr_trsvcid" || return
 	ip netns exec "$ns" ln -s "$NVMT_CFS/nvmet/subsystems/$nqn" "$pdir/subsystems/$nqn"
 }
 
@@ -23,12 +23,13 @@ tgt_port_disable() {
 	rm "$NVMT_CFS/nvmet/ports/$1/subsystems/$2"
 }
 
-# tgt_port_del PORTID NQN: disable (if linked) and remove the port.
+# tgt_port_del PORTID NQN: disable (if linked) and remove the port; fails
+# if the port is still there afterwards.
 tgt_port_del() {
 	local pdir=$NVMT_CFS/nvmet/ports/$1
 	[[ -L $pdir/subsystems/$2 ]] && rm "$pdir/subsystems/$2"
 	[[ -d $pdir ]] && rmdir "$pdir"
-	return 0
+	[[ ! -e $pdir ]]
 }
 
 # tgt_conns NS PORT: established connections (MPTCP or TCP) on local PORT.
@@ -36,17 +37,6 @@ tgt_conns() {
 	local n
 	n=$(ip netns exec "$1" ss -HtnM state established "( sport = :$2 )" | wc -l)
 	echo "$n"
-}
-
-# wait_until SECONDS CMD...: poll CMD every 0.2 s until it succeeds.
-wait_until() {
-	local secs=$1 i
-	shift
-	for ((i = 0; i < secs * 5; i++)); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
 }
 
 no_conns() { [[ $(tgt_conns "$1" "$2") == 0 ]]; }

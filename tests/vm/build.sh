@@ -65,4 +65,9 @@ if ((${#missing[@]})); then
 	log "build $id ($kver): make succeeded but did not produce: ${missing[*]}"
 	exit 1
 fi
+# -Werror covers the compiler; modpost only warns (e.g. an unresolved symbol).
+if grep -E 'WARNING: modpost' "$out/make.log" >&2; then
+	log "build $id ($kver): modpost warnings, see $out/make.log"
+	exit 1
+fi
 log "build $id ($kver): ok in ${secs}s"

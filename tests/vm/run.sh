@@ -25,7 +25,7 @@ boot() {
 	[[ $1 == kvm ]] && accel_opts=(-accel kvm -cpu host)
 	timeout -k 10 "$7" qemu-system-x86_64 -nodefaults -nographic -no-reboot \
 		-m 2048 -smp 2 "${accel_opts[@]}" -kernel "$2" -initrd "$3" \
-		-append "console=ttyS0 panic_on_warn=1 panic=-1 oops=panic $4" \
+		-append "console=ttyS0 panic_on_warn=1 panic=-1 oops=panic hung_task_panic=1 softlockup_panic=1 $4" \
 		-serial "file:$5" -serial "file:$6" -monitor none </dev/null
 }
 
@@ -111,6 +111,9 @@ elif [[ $rc != 0 ]]; then
 	verdict="FAIL scenario exit $rc: $(grep -m1 '^RESULT: .* FAIL' "$out/serial2.txt" || echo 'no failed check recorded')"
 elif line=$(find_splat "$out/dmesg.txt"); then
 	verdict="FAIL dmesg: $line"
+elif line=$(sed -n "/$marker/,\$p" "$out/console.log" | find_splat /dev/stdin); then
+	# The console has what a wrapped dmesg buffer may have lost.
+	verdict="FAIL console: $line"
 fi
 
 {

@@ -249,6 +249,7 @@ void mct_client_show(struct seq_file *m)
 	seq_printf(m, "info_add_addr_accepted=%u\n",
 		   cl.info.add_addr_accepted);
 	seq_printf(m, "info_local_addr_used=%u\n", cl.info.local_addr_used);
+	seq_printf(m, "info_has_byte_counters=%d\n", cl.info.has_byte_counters);
 	seq_printf(m, "info_bytes_sent=%llu\n", cl.info.bytes_sent);
 	seq_printf(m, "info_bytes_received=%llu\n", cl.info.bytes_received);
 	seq_printf(m, "info_bytes_retrans=%llu\n", cl.info.bytes_retrans);
