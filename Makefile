@@ -60,6 +60,6 @@ check:
 
 # A newcomer's first command: boot the default kernel and show it working.
 demo:
-	tests/run-matrix.sh --kernels 6.12 --scenarios demo --show
+	tests/run-matrix.sh --kernels 6.12 --scenarios demo --show --out test-results/demo
 
 .PHONY: all check-config generated modules install clean style check demo

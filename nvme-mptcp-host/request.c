@@ -125,10 +125,15 @@ static blk_status_t nvme_mptcp_queue_rq(struct blk_mq_hw_ctx *hctx,
 	bool live = test_bit(NVME_MPTCP_Q_LIVE, &queue->flags);
 	blk_status_t ret;
 
-	/* Nor on a connection that already broke: fail over or requeue. */
-	if (!kc_nvme_check_ready(ctrl, rq, live) ||
-	    unlikely(!READ_ONCE(queue->rd_enabled)))
+	if (!kc_nvme_check_ready(ctrl, rq, live))
 		return nvme_fail_nonready_command(ctrl, rq);
+	/* A connection that already broke: fail over or requeue. */
+	if (unlikely(!READ_ONCE(queue->rd_enabled))) {
+		/* A live controller with a dead queue (it broke late in setup). */
+		if (nvme_mptcp_state(ctrl) == NVME_CTRL_LIVE)
+			nvme_mptcp_error_recovery(ctrl);
+		return nvme_fail_nonready_command(ctrl, rq);
+	}
 
 	ret = nvme_setup_cmd(hctx->queue->queuedata, rq);
 	if (ret)

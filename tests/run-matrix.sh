@@ -47,20 +47,6 @@ summary=$out/summary.txt
 passed=0 failed=0
 t0=$SECONDS
 
-# report PASS|FAIL KERNEL TEST SECONDS [REASON LOGS]
-report() {
-	local line="$1 $2 $3 $4s"
-	[[ $1 == PASS ]] && passed=$((passed + 1)) || failed=$((failed + 1))
-	[[ $1 == PASS ]] || line+=": $5 (logs: $6)"
-	echo "$line" | tee -a "$summary"
-}
-
-totals() {
-	echo "total: $((SECONDS - t0))s" | tee -a "$summary"
-	echo "$passed passed, $failed failed" | tee -a "$summary"
-	((failed == 0))
-}
-
 # step NAME CMD...: a setup step, timed, output in $out/steps.log. A failed
 # step counts as a failed test; the caller decides what it makes impossible.
 step() {

@@ -56,20 +56,6 @@ summary=$out/summary.txt
 passed=0 failed=0
 t0=$SECONDS
 
-# report PASS|FAIL WHAT TEST SECONDS [REASON LOGS]
-report() {
-	local line="$1 $2 $3 $4s"
-	[[ $1 == PASS ]] && passed=$((passed + 1)) || failed=$((failed + 1))
-	[[ $1 == PASS ]] || line+=": $5 (logs: $6)"
-	echo "$line" | tee -a "$summary"
-}
-
-totals() {
-	echo "total: $((SECONDS - t0))s" | tee -a "$summary"
-	echo "$passed passed, $failed failed" | tee -a "$summary"
-	((failed == 0))
-}
-
 # check WHAT TEST LOG CMD...: a timed check, run in a subshell (fail ends
 # it); its output goes to LOG, whose last line is the reason given on failure.
 check() {

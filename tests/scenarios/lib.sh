@@ -228,6 +228,18 @@ nvme_disconnect() {
 
 # ---- fio --------------------------------------------------------------------
 
+# stock_bs BS: the block size a fio run through the kernel's own nvme-tcp
+# host may use here.  6.1's nvme-tcp sends multi-page bio_vecs with
+# sendpage, veth hands the receiver those very pages, and 6.1's receive
+# copy then trips hardened usercopy ("kernel BUG at mm/usercopy.c:101")
+# when a fragment spans two folios -- under nvmet-tcp exactly as under
+# nvmet-mptcp (seen with no out-of-tree module loaded: 1 MiB writes,
+# stock host and stock target).  4 KiB blocks are one page per bio_vec
+# and never do.
+stock_bs() {
+	if [[ $(uname -r) == 6.1.* ]]; then echo 4k; else echo "$1"; fi
+}
+
 NVMT_FIO=(fio --ioengine=libaio --direct=1 --group_reporting)
 
 # fio_verify DEV BS SIZE: write with crc32c headers, then a separate run reads

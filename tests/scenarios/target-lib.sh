@@ -45,13 +45,3 @@ no_conns() { [[ $(tgt_conns "$1" "$2") == 0 ]]; }
 mib() {
 	ip netns exec "$1" nstat -az "$2" | awk -v c="$2" '$1 == c { print $2; f = 1 } END { if (!f) print 0 }'
 }
-
-# stock_bs BS: the block size a fio run through the kernel's own nvme-tcp
-# host may use here.  6.1's nvme-tcp sends multi-page bio_vecs with
-# sendpage, veth hands the receiver those very pages, and 6.1's receive
-# copy then trips hardened usercopy ("kernel BUG at mm/usercopy.c:101")
-# when a fragment spans two folios -- under nvmet-tcp exactly as under
-# nvmet-mptcp.  4 KiB blocks are one page per bio_vec and never do.
-stock_bs() {
-	if [[ $(uname -r) == 6.1.* ]]; then echo 4k; else echo "$1"; fi
-}

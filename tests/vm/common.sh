@@ -11,6 +11,25 @@ NVMT_CACHE=${NVME_MPTCP_CACHE:-/var/cache/nvme-mptcp}
 NVMT_GUEST_SUITE=bookworm
 NVMT_MIRROR=http://deb.debian.org/debian
 
+# The suites' result lines (run-matrix.sh, packaging/run.sh): the caller
+# sets summary (a file), passed=0 failed=0 and t0=$SECONDS.
+# report PASS|FAIL WHAT TEST SECONDS [REASON LOGS]
+# shellcheck disable=SC2154 # summary, t0: set by the caller
+report() {
+	local line="$1 $2 $3 $4s"
+	[[ $1 == PASS ]] && passed=$((passed + 1)) || failed=$((failed + 1))
+	[[ $1 == PASS ]] || line+=": $5 (logs: $6)"
+	echo "$line" | tee -a "$summary"
+}
+
+# totals: the closing "N passed, N failed" line; false if any failed.
+# shellcheck disable=SC2154
+totals() {
+	echo "total: $((SECONDS - t0))s" | tee -a "$summary"
+	echo "$passed passed, $failed failed" | tee -a "$summary"
+	((failed == 0))
+}
+
 log() { printf '[%(%T)T] %s\n' -1 "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
