@@ -609,8 +609,11 @@ static struct nvme_mptcp_ctrl *nvme_mptcp_alloc_ctrl(struct device *dev,
 		goto out_free;
 	}
 	ctrl->nr_queues = ctrl->ctrl.queue_count;
-	for (i = 0; i < ctrl->nr_queues; i++)
-		nvme_mptcp_init_queue(ctrl, i);
+	for (i = 0; i < ctrl->nr_queues; i++) {
+		ret = nvme_mptcp_init_queue(ctrl, i);
+		if (ret)
+			goto out_free_queues;
+	}
 	ctrl->async_req.queue = &ctrl->queues[0];
 
 	ret = nvme_init_ctrl(&ctrl->ctrl, dev, &nvme_mptcp_ctrl_ops, 0);

@@ -27,6 +27,12 @@
 #define NVME_MPTCP_ICRESP_TIMEOUT	(10 * HZ)
 /* Bound on connect(): MPTCP has no TCP_SYNCNT. */
 #define NVME_MPTCP_CONNECT_TIMEOUT	(5 * HZ)
+/*
+ * Receive stage: one recvmsg takes up to this much of the stream, so the
+ * small PDUs (headers, responses) and small data cost one socket call for
+ * many, not one each.  Larger data goes straight into the request.
+ */
+#define NVME_MPTCP_RX_STAGE	SZ_16K
 /* The smallest MAXH2CDATA the protocol allows a controller to offer. */
 #define NVME_MPTCP_MIN_MAXH2CDATA	4096
 
@@ -128,6 +134,9 @@ struct nvme_mptcp_queue {
 	struct nvme_mptcp_request *send_req;
 
 	/* receive side */
+	u8			*rx_stage;	/* NVME_MPTCP_RX_STAGE bytes */
+	u32			rx_stage_len;	/* read into it */
+	u32			rx_stage_off;	/* of which used */
 	enum nvme_mptcp_recv_state rx_state;
 	union {
 		struct nvme_tcp_hdr	 hdr;
@@ -201,7 +210,7 @@ void nvme_mptcp_error_recovery(struct nvme_ctrl *ctrl);
 void nvme_mptcp_delete_all(void);
 
 /* queue.c */
-void nvme_mptcp_init_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
+int nvme_mptcp_init_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
 void nvme_mptcp_destroy_queue(struct nvme_mptcp_queue *queue);
 bool nvme_mptcp_queue_broken(struct nvme_mptcp_queue *queue);
 int nvme_mptcp_alloc_queue(struct nvme_mptcp_ctrl *ctrl, int qid);

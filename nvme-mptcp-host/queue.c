@@ -64,6 +64,13 @@ void nvme_mptcp_queue_failed(struct nvme_mptcp_queue *queue)
 				nvme_mptcp_fail_rq, queue);
 }
 
+static void nvme_mptcp_send_failed(struct nvme_mptcp_queue *queue, int err)
+{
+	dev_err_ratelimited(queue->ctrl->ctrl.device, "queue %d: send failed (%d)\n",
+			    queue->qid, err);
+	nvme_mptcp_queue_failed(queue);
+}
+
 static void nvme_mptcp_io_work(struct work_struct *work)
 {
 	struct nvme_mptcp_queue *queue =
@@ -82,10 +89,7 @@ static void nvme_mptcp_io_work(struct work_struct *work)
 		if (ret > 0) {
 			pending = true;
 		} else if (ret < 0 && ret != -EAGAIN) {
-			dev_err_ratelimited(queue->ctrl->ctrl.device,
-					    "queue %d: send failed (%d)\n",
-					    queue->qid, ret);
-			nvme_mptcp_queue_failed(queue);
+			nvme_mptcp_send_failed(queue, ret);
 			break;
 		}
 
@@ -108,6 +112,11 @@ void nvme_mptcp_kick(struct nvme_mptcp_queue *queue)
 	queue_work_on(queue->io_cpu, nvme_mptcp_wq, &queue->io_work);
 }
 
+/*
+ * Queue a command capsule or H2CData for io_work to send.  Sending from
+ * queue_rq instead (as nvme-tcp does) measured slower here: the sender
+ * would hold io_lock, which receive needs too.
+ */
 void nvme_mptcp_queue_request(struct nvme_mptcp_request *req, bool last)
 {
 	struct nvme_mptcp_queue *queue = req->queue;
@@ -262,10 +271,13 @@ static int nvme_mptcp_setup_sock(struct nvme_mptcp_queue *queue)
  * a reconnect must not re-initialise a mutex someone waits on (debugfs,
  * get_address) or a work item a late kick queued.
  */
-void nvme_mptcp_init_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
+int nvme_mptcp_init_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 {
 	struct nvme_mptcp_queue *queue = &ctrl->queues[qid];
 
+	queue->rx_stage = kmalloc(NVME_MPTCP_RX_STAGE, GFP_KERNEL);
+	if (!queue->rx_stage)
+		return -ENOMEM;
 	queue->ctrl = ctrl;
 	queue->qid = qid;
 	queue->io_cpu = WORK_CPU_UNBOUND;
@@ -275,14 +287,18 @@ void nvme_mptcp_init_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 	INIT_LIST_HEAD(&queue->send_list);
 	INIT_WORK(&queue->io_work, nvme_mptcp_io_work);
 	init_waitqueue_func_entry(&queue->sk_wait, nvme_mptcp_sk_wake);
+	return 0;
 }
 
 /* The controller is going away: nothing may still run for this queue. */
 void nvme_mptcp_destroy_queue(struct nvme_mptcp_queue *queue)
 {
+	if (!queue->rx_stage)
+		return;		/* never initialised */
 	cancel_work_sync(&queue->io_work);
 	mutex_destroy(&queue->io_lock);
 	mutex_destroy(&queue->queue_lock);
+	kfree(queue->rx_stage);
 }
 
 /* A started queue whose connection broke, or that a timeout stopped. */

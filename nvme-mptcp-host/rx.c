@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Receive: a recvmsg-driven state machine (MPTCP has no read_sock before
- * 7.0).  Every PDU a controller may send a host is checked against what
+ * 7.0).  A read takes up to NVME_MPTCP_RX_STAGE bytes of the stream into
+ * the queue's stage, from which headers, digests and small data are
+ * copied; data that does not fit the stage goes straight from the socket
+ * into the request's pages.  Every PDU a controller may send a host is checked against what
  * the protocol and the command allow before anything is written into a
  * request; a PDU that fails a check resets the controller's connections
  * through error recovery, never the machine.  Receive and transmit share
@@ -24,6 +27,8 @@ void nvme_mptcp_init_recv(struct nvme_mptcp_queue *queue)
 	queue->rx_data_left = 0;
 	queue->rx_ddgst_got = 0;
 	queue->rx_req = NULL;
+	queue->rx_stage_len = 0;
+	queue->rx_stage_off = 0;
 }
 
 static int nvme_mptcp_proto_err(struct nvme_mptcp_queue *queue,
@@ -35,13 +40,45 @@ static int nvme_mptcp_proto_err(struct nvme_mptcp_queue *queue,
 	return -EPROTO;
 }
 
+/* Stream bytes read into the stage and not yet used. */
+static u32 nvme_mptcp_staged(struct nvme_mptcp_queue *queue)
+{
+	return queue->rx_stage_len - queue->rx_stage_off;
+}
+
+/* Read what the socket has, up to a stage full: > 0, 0 at EOF, or -errno. */
+static int nvme_mptcp_stage_fill(struct nvme_mptcp_queue *queue)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct kvec vec = {
+		.iov_base = queue->rx_stage,
+		.iov_len = NVME_MPTCP_RX_STAGE,
+	};
+	int ret;
+
+	ret = kernel_recvmsg(queue->sock, &msg, &vec, 1, vec.iov_len,
+			     msg.msg_flags);
+	if (ret > 0) {
+		queue->rx_stage_len = ret;
+		queue->rx_stage_off = 0;
+	}
+	return ret;
+}
+
+/* Take up to @len bytes of the stream from the stage, refilling it first. */
 static int nvme_mptcp_recv_buf(struct nvme_mptcp_queue *queue, void *buf,
 			       size_t len)
 {
-	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
-	struct kvec vec = { .iov_base = buf, .iov_len = len };
+	if (!nvme_mptcp_staged(queue)) {
+		int ret = nvme_mptcp_stage_fill(queue);
 
-	return kernel_recvmsg(queue->sock, &msg, &vec, 1, len, msg.msg_flags);
+		if (ret <= 0)
+			return ret;
+	}
+	len = min_t(size_t, len, nvme_mptcp_staged(queue));
+	memcpy(buf, queue->rx_stage + queue->rx_stage_off, len);
+	queue->rx_stage_off += len;
+	return len;
 }
 
 /* The request a command_id names, if it is one we have outstanding. */
@@ -278,16 +315,30 @@ static int nvme_mptcp_c2h_done(struct nvme_mptcp_queue *queue)
 	return 0;
 }
 
-static int nvme_mptcp_recv_data(struct nvme_mptcp_queue *queue)
+/* Data from the stage into the request's pages (digest on the way). */
+static int nvme_mptcp_recv_staged_data(struct nvme_mptcp_queue *queue,
+				       struct iov_iter *iter, size_t len)
 {
 	struct nvme_mptcp_request *req = queue->rx_req;
-	struct iov_iter *iter = nvme_mptcp_cursor_iter(req);
-	size_t len = min_t(size_t, iov_iter_count(iter), queue->rx_data_left);
-	struct msghdr msg = { };
-	int ret, err;
+	const u8 *src = queue->rx_stage + queue->rx_stage_off;
 
-	if (WARN_ON_ONCE(!len))
-		return -EIO;
+	len = min_t(size_t, len, nvme_mptcp_staged(queue));
+	if (queue->data_digest)
+		req->data_crc = nvme_mptcp_crc(req->data_crc, src, len);
+	if (copy_to_iter(src, len, iter) != len)
+		return -EFAULT;
+	queue->rx_stage_off += len;
+	return len;
+}
+
+/* Data straight from the socket into the request's pages. */
+static int nvme_mptcp_recv_direct_data(struct nvme_mptcp_queue *queue,
+				       struct iov_iter *iter, size_t len)
+{
+	struct nvme_mptcp_request *req = queue->rx_req;
+	struct msghdr msg = { };
+	int ret;
+
 	msg.msg_iter = *iter;
 	iov_iter_truncate(&msg.msg_iter, len);
 	ret = sock_recvmsg(queue->sock, &msg, MSG_DONTWAIT);
@@ -296,6 +347,30 @@ static int nvme_mptcp_recv_data(struct nvme_mptcp_queue *queue)
 	if (queue->data_digest)
 		req->data_crc = nvme_mptcp_crc_iter(req->data_crc, iter, ret);
 	iov_iter_advance(iter, ret);
+	return ret;
+}
+
+static int nvme_mptcp_recv_data(struct nvme_mptcp_queue *queue)
+{
+	struct nvme_mptcp_request *req = queue->rx_req;
+	struct iov_iter *iter = nvme_mptcp_cursor_iter(req);
+	size_t len = min_t(size_t, iov_iter_count(iter), queue->rx_data_left);
+	int ret, err;
+
+	if (WARN_ON_ONCE(!len))
+		return -EIO;
+	if (nvme_mptcp_staged(queue)) {
+		ret = nvme_mptcp_recv_staged_data(queue, iter, len);
+	} else if (queue->rx_data_left >= NVME_MPTCP_RX_STAGE) {
+		ret = nvme_mptcp_recv_direct_data(queue, iter, len);
+	} else {
+		/* Small: read it with what follows it (digest, next PDUs). */
+		ret = nvme_mptcp_stage_fill(queue);
+		if (ret > 0)
+			ret = nvme_mptcp_recv_staged_data(queue, iter, len);
+	}
+	if (ret <= 0)
+		return ret;
 	queue->rx_data_left -= ret;
 	req->data_done += ret;
 	if (queue->rx_data_left)
