@@ -283,11 +283,14 @@ static void nvme_mptcp_reconnect_or_remove(struct nvme_mptcp_ctrl *ctrl,
 	}
 }
 
+/* Any queue blk-mq uses broken (queues beyond its hw queues stay unused). */
 static bool nvme_mptcp_any_queue_broken(struct nvme_mptcp_ctrl *ctrl)
 {
-	int i;
+	int i, n = ctrl->ctrl.queue_count;
 
-	for (i = 0; i < ctrl->ctrl.queue_count; i++)
+	if (n > 1)
+		n = min_t(int, n, ctrl->ctrl.tagset->nr_hw_queues + 1);
+	for (i = 0; i < n; i++)
 		if (nvme_mptcp_queue_broken(&ctrl->queues[i]))
 			return true;
 	return false;
@@ -374,6 +377,9 @@ static void nvme_mptcp_connect_work(struct work_struct *work)
 		nvme_mptcp_reconnect_or_remove(ctrl, ret);
 		return;
 	}
+	/* Not if setup went LIVE only to find a queue broken again. */
+	if (nvme_mptcp_state(nctrl) != NVME_CTRL_LIVE)
+		return;
 	dev_info(nctrl->device, "reconnected (attempt %d of %d)\n",
 		 nctrl->nr_reconnects, nctrl->opts->max_reconnects);
 	nctrl->nr_reconnects = 0;

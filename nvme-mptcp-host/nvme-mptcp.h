@@ -54,6 +54,7 @@ enum nvme_mptcp_queue_flag {
 
 enum nvme_mptcp_ctrl_flag {
 	NVME_MPTCP_CTRL_AEN_OUT,	/* the AEN command is outstanding */
+	NVME_MPTCP_CTRL_AEN_SENT,	/* ... and all of it was sent */
 };
 
 enum nvme_mptcp_send_state {
@@ -121,6 +122,7 @@ struct nvme_mptcp_queue {
 	bool			hdr_digest;
 	bool			data_digest;
 	bool			rd_enabled;
+	bool			polled;		/* a poll queue (HCTX_TYPE_POLL) */
 
 	struct work_struct	io_work;
 	struct wait_queue_entry	sk_wait;	/* socket events -> io_work */

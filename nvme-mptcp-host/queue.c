@@ -275,7 +275,7 @@ int nvme_mptcp_init_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 {
 	struct nvme_mptcp_queue *queue = &ctrl->queues[qid];
 
-	queue->rx_stage = kmalloc(NVME_MPTCP_RX_STAGE, GFP_KERNEL);
+	queue->rx_stage = kvmalloc(NVME_MPTCP_RX_STAGE, GFP_KERNEL);
 	if (!queue->rx_stage)
 		return -ENOMEM;
 	queue->ctrl = ctrl;
@@ -298,7 +298,7 @@ void nvme_mptcp_destroy_queue(struct nvme_mptcp_queue *queue)
 	cancel_work_sync(&queue->io_work);
 	mutex_destroy(&queue->io_lock);
 	mutex_destroy(&queue->queue_lock);
-	kfree(queue->rx_stage);
+	kvfree(queue->rx_stage);
 }
 
 /* A started queue whose connection broke, or that a timeout stopped. */
@@ -377,12 +377,14 @@ static void nvme_mptcp_pick_cpu(struct nvme_mptcp_queue *queue)
 	int type, cpu;
 
 	queue->io_cpu = WORK_CPU_UNBOUND;
+	queue->polled = false;
 	for (type = 0; type < ctrl->tag_set.nr_maps; type++) {
 		struct blk_mq_queue_map *map = &ctrl->tag_set.map[type];
 
 		if (!map->mq_map || hctx < map->queue_offset ||
 		    hctx >= map->queue_offset + map->nr_queues)
 			continue;
+		queue->polled = type == HCTX_TYPE_POLL;
 		for_each_online_cpu(cpu) {
 			if (map->mq_map[cpu] == hctx) {
 				queue->io_cpu = cpu;
@@ -418,8 +420,10 @@ int nvme_mptcp_start_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 	nvme_mptcp_reset_send(queue);
 	if (qid)
 		nvme_mptcp_pick_cpu(queue);
-	else	/* a new admin connection has no AEN outstanding */
+	else {	/* a new admin connection has no AEN outstanding */
+		clear_bit(NVME_MPTCP_CTRL_AEN_SENT, &ctrl->flags);
 		clear_bit(NVME_MPTCP_CTRL_AEN_OUT, &ctrl->flags);
+	}
 	WRITE_ONCE(queue->rd_enabled, true);
 	add_wait_queue(sk_sleep(queue->sock->sk), &queue->sk_wait);
 	set_bit(NVME_MPTCP_Q_STARTED, &queue->flags);

@@ -172,6 +172,13 @@ static enum blk_eh_timer_return nvme_mptcp_timeout(struct request *rq)
 			req->nreq.status = NVME_SC_HOST_ABORTED_CMD;
 			blk_mq_complete_request(rq);
 		}
+		/*
+		 * Setup may have gone LIVE meanwhile, having found this queue
+		 * healthy: as in nvme_mptcp_queue_failed(), recover it.
+		 */
+		smp_mb();
+		if (nvme_mptcp_state(ctrl) == NVME_CTRL_LIVE)
+			nvme_mptcp_error_recovery(ctrl);
 		return BLK_EH_DONE;
 	}
 	/* Error recovery cancels this request with all the others. */

@@ -81,6 +81,13 @@ static int nvme_mptcp_recv_buf(struct nvme_mptcp_queue *queue, void *buf,
 	return len;
 }
 
+/* Completions a poller reports (poll queues complete in io_work). */
+static void nvme_mptcp_count_cqe(struct nvme_mptcp_queue *queue)
+{
+	if (queue->polled)
+		atomic_inc(&queue->nr_cqe);
+}
+
 /* The request a command_id names, if it is one we have outstanding. */
 static struct request *nvme_mptcp_find_rq(struct nvme_mptcp_queue *queue,
 					  u16 command_id)
@@ -131,12 +138,12 @@ static int nvme_mptcp_handle_rsp(struct nvme_mptcp_queue *queue)
 		struct nvme_mptcp_ctrl *ctrl = queue->ctrl;
 
 		/* Only for the AEN we sent: it is then reissued. */
-		if (ctrl->async_req.tx_busy ||
-		    !test_and_clear_bit(NVME_MPTCP_CTRL_AEN_OUT, &ctrl->flags))
+		if (!test_and_clear_bit(NVME_MPTCP_CTRL_AEN_SENT, &ctrl->flags))
 			return nvme_mptcp_proto_err(queue, "unsolicited AEN completion", cid);
+		clear_bit(NVME_MPTCP_CTRL_AEN_OUT, &ctrl->flags);
 		nvme_complete_async_event(&ctrl->ctrl, cqe->status,
 					  &cqe->result);
-		atomic_inc(&queue->nr_cqe);
+		nvme_mptcp_count_cqe(queue);
 		return 0;
 	}
 	rq = nvme_mptcp_find_rq(queue, cid);
@@ -150,7 +157,7 @@ static int nvme_mptcp_handle_rsp(struct nvme_mptcp_queue *queue)
 	if (!(le16_to_cpu(status) >> 1) && req->data_done != req->data_len)
 		return nvme_mptcp_proto_err(queue, "success before all data moved", cid);
 	nvme_mptcp_complete_rq(rq, status, cqe->result);
-	atomic_inc(&queue->nr_cqe);
+	nvme_mptcp_count_cqe(queue);
 	return 0;
 }
 
@@ -311,7 +318,7 @@ static int nvme_mptcp_c2h_done(struct nvme_mptcp_queue *queue)
 		return nvme_mptcp_proto_err(queue, "C2HData SUCCESS before all data",
 					    req->data_done);
 	nvme_mptcp_complete_rq(rq, req->status, (union nvme_result) {});
-	atomic_inc(&queue->nr_cqe);
+	nvme_mptcp_count_cqe(queue);
 	return 0;
 }
 

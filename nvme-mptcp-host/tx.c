@@ -127,6 +127,9 @@ static int nvme_mptcp_send_cmd(struct nvme_mptcp_request *req)
 		/* Data, if any, moves on the controller's C2HData or R2T. */
 		req->tx_busy = false;
 		nvme_mptcp_send_done(queue);
+		/* Only now may its completion come (checked under io_lock). */
+		if (req == &queue->ctrl->async_req)
+			set_bit(NVME_MPTCP_CTRL_AEN_SENT, &queue->ctrl->flags);
 	}
 	return ret;
 }
