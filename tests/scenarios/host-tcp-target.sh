@@ -58,7 +58,7 @@ say "setup"
 require modprobe-host modprobe nvme-mptcp
 require modprobe-target modprobe nvmet-tcp
 require topology topo_create 1
-require null-blk null_blk_create 1
+require null-blk null_blk_create 1 3
 require nvmet-target nvmet_add "$nqn" /dev/nullb0 tcp 10.10.1.1
 
 say "connect with nvme-cli -t mptcp"
@@ -73,6 +73,20 @@ check debugfs-queues-fallback awk 'NR > 1 { n++; if ($2 != "tcp") bad = 1 } END 
 check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 32M
 check fio-verify-128k fio_verify "$NVMT_NSDEV" 128k 64M
 check fio-verify-1m fio_verify "$NVMT_NSDEV" 1m 64M
+
+say "asynchronous events: namespaces added while connected"
+# Each addition reaches the host only as an AEN (namespace attribute
+# changed) and the rescan it triggers; the second one needs the AEN to
+# have been sent again after the first.
+ns_are() { [[ $(ns_count "$nqn") == "$1" ]]; }
+require one-ns-before ns_are 1
+check aen-first-ns-added nvmet_ns_add "$nqn" 2 /dev/nullb1
+check aen-first-seen wait_until 20 ns_are 2
+check aen-second-ns-added nvmet_ns_add "$nqn" 3 /dev/nullb2
+check aen-second-seen wait_until 20 ns_are 3
+echo "namespaces the host sees: $(ns_count "$nqn")"
+check aen-ns-removed nvmet_ns_del "$nqn" 3
+check aen-removal-seen wait_until 20 ns_are 2
 check_fails rmmod-while-connected rmmod nvme-mptcp
 check nvme-disconnect nvme_disconnect "$nqn"
 

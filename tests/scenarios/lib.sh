@@ -124,10 +124,39 @@ topo_destroy() {
 
 # ---- nvmet target (configfs) ----------------------------------------------
 
-# null_blk_create [GB]: /dev/nullb0, memory-backed so data survives for verify.
+# null_blk_create [GB] [N]: /dev/nullb0 (..N-1), memory-backed so data
+# survives for verify.
 null_blk_create() {
-	modprobe null_blk nr_devices=1 gb="${1:-1}" bs=4096 memory_backed=1
-	udev_wait /dev/nullb0
+	local n=${2:-1}
+	modprobe null_blk nr_devices="$n" gb="${1:-1}" bs=4096 memory_backed=1 || return
+	udev_wait "/dev/nullb$((n - 1))"
+}
+
+# nvmet_ns_add NQN NSID DEVICE: another namespace of a subsystem, enabled.
+nvmet_ns_add() {
+	local ns=$NVMT_CFS/nvmet/subsystems/$1/namespaces/$2
+	mkdir "$ns" || return
+	echo -n "$3" >"$ns/device_path" || return
+	echo 1 >"$ns/enable"
+}
+
+# nvmet_ns_del NQN NSID
+nvmet_ns_del() {
+	local ns=$NVMT_CFS/nvmet/subsystems/$1/namespaces/$2
+	[[ -d $ns ]] || return 0
+	echo 0 >"$ns/enable"
+	rmdir "$ns"
+}
+
+# ns_count NQN: namespaces of subsystem NQN the host has block devices for
+# (nvmeXnY; the hidden per-path nvmeXcZnY devices of multipath not counted).
+ns_count() {
+	local b n=0
+	for b in /sys/block/nvme*n*; do
+		[[ ${b##*/} =~ ^nvme[0-9]+n[0-9]+$ ]] || continue
+		[[ -r $b/device/subsysnqn && $(<"$b/device/subsysnqn") == "$1" ]] && n=$((n + 1))
+	done
+	echo "$n"
 }
 
 udev_wait() {
@@ -163,14 +192,15 @@ nvmet_add() {
 # nvmet_del NQN [PORTID]: undo nvmet_add, tolerating a half-built target;
 # fails if the port or the subsystem is still there afterwards.
 nvmet_del() {
-	local nqn=$1 port=${2:-1}
+	local nqn=$1 port=${2:-1} ns
 	local subsys=$NVMT_CFS/nvmet/subsystems/$nqn pdir=$NVMT_CFS/nvmet/ports/$port
 	[[ -L $pdir/subsystems/$nqn ]] && rm "$pdir/subsystems/$nqn"
 	[[ -d $pdir ]] && rmdir "$pdir"
-	if [[ -d $subsys/namespaces/1 ]]; then
-		echo 0 >"$subsys/namespaces/1/enable"
-		rmdir "$subsys/namespaces/1"
-	fi
+	for ns in "$subsys"/namespaces/*; do
+		[[ -d $ns ]] || continue
+		echo 0 >"$ns/enable"
+		rmdir "$ns"
+	done
 	[[ -d $subsys ]] && rmdir "$subsys"
 	[[ ! -e $pdir && ! -e $subsys ]]
 }
