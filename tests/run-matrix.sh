@@ -47,19 +47,6 @@ summary=$out/summary.txt
 passed=0 failed=0
 t0=$SECONDS
 
-# step NAME CMD...: a setup step, timed, output in $out/steps.log. A failed
-# step counts as a failed test; the caller decides what it makes impossible.
-step() {
-	local name=$1 start=$SECONDS
-	shift
-	if "$@" >>"$out/steps.log" 2>&1; then
-		echo "step $name: $((SECONDS - start))s" | tee -a "$summary"
-	else
-		report FAIL setup "$name" $((SECONDS - start)) "$(tail -n1 "$out/steps.log")" "$out/steps.log"
-		return 1
-	fi
-}
-
 # Scenarios that exercise our modules say so in a "# nvmt: needs-modules" line.
 needs_modules() { grep -q '^# nvmt: needs-modules' "$here/scenarios/$1.sh"; }
 

@@ -69,18 +69,6 @@ check() {
 	fi
 }
 
-# step NAME CMD...: setup, as in run-matrix.sh; a failure counts as a test.
-step() {
-	local name=$1 start=$SECONDS
-	shift
-	if "$@" >>"$out/steps.log" 2>&1; then
-		echo "step $name: $((SECONDS - start))s" | tee -a "$summary"
-	else
-		report FAIL setup "$name" $((SECONDS - start)) "$(tail -n1 "$out/steps.log")" "$out/steps.log"
-		return 1
-	fi
-}
-
 fail() {
 	echo "$*"
 	exit 1

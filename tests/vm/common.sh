@@ -12,7 +12,7 @@ NVMT_GUEST_SUITE=bookworm
 NVMT_MIRROR=http://deb.debian.org/debian
 
 # The suites' result lines (run-matrix.sh, packaging/run.sh): the caller
-# sets summary (a file), passed=0 failed=0 and t0=$SECONDS.
+# sets out (a directory), summary (a file), passed=0 failed=0 and t0=$SECONDS.
 # report PASS|FAIL WHAT TEST SECONDS [REASON LOGS]
 # shellcheck disable=SC2154 # summary, t0: set by the caller
 report() {
@@ -28,6 +28,20 @@ totals() {
 	echo "total: $((SECONDS - t0))s" | tee -a "$summary"
 	echo "$passed passed, $failed failed" | tee -a "$summary"
 	((failed == 0))
+}
+
+# step NAME CMD...: a setup step, timed, output in $out/steps.log. A failed
+# step counts as a failed test; the caller decides what it makes impossible.
+# shellcheck disable=SC2154 # out: set by the caller
+step() {
+	local name=$1 start=$SECONDS
+	shift
+	if "$@" >>"$out/steps.log" 2>&1; then
+		echo "step $name: $((SECONDS - start))s" | tee -a "$summary"
+	else
+		report FAIL setup "$name" $((SECONDS - start)) "$(tail -n1 "$out/steps.log")" "$out/steps.log"
+		return 1
+	fi
 }
 
 log() { printf '[%(%T)T] %s\n' -1 "$*" >&2; }
