@@ -391,6 +391,16 @@ struct seq {
 
 static uint8_t big[CMD_HLEN + 4 + 65536 + 4];
 
+/* A well-formed admin Connect capsule for @cid in big; returns its length. */
+static size_t connect_capsule(struct conn *c, uint16_t cid)
+{
+	uint8_t sqe[64], data[CONNECT_DATA];
+
+	connect_sqe(sqe, cid, SGL_INCAPSULE, CONNECT_DATA);
+	connect_data(data);
+	return capsule_build(c, big, sqe, data, CONNECT_DATA);
+}
+
 static enum expect seq_bad_first_pdu(struct conn *c)
 {
 	uint8_t p[CMD_HLEN];
@@ -479,14 +489,11 @@ static enum expect seq_bad_type(struct conn *c)
 /* A capsule header with one field broken. */
 static enum expect seq_capsule_header(struct conn *c)
 {
-	uint8_t sqe[64], data[CONNECT_DATA];
 	size_t len;
 
 	if (!icreq_exchange(c))
 		return EXP_OK;
-	connect_sqe(sqe, 1, SGL_INCAPSULE, CONNECT_DATA);
-	connect_data(data);
-	len = capsule_build(c, big, sqe, data, CONNECT_DATA);
+	len = connect_capsule(c, 1);
 	switch (rnd_below(7)) {
 	case 0:		/* header length */
 		big[2] = CMD_HLEN - 1 - rnd_below(CMD_HLEN - 1);
@@ -535,16 +542,13 @@ static enum expect seq_sgl_mismatch(struct conn *c)
 
 static enum expect seq_bad_data_digest(struct conn *c)
 {
-	uint8_t sqe[64], data[CONNECT_DATA];
 	size_t len;
 
 	if (!icreq_exchange(c))
 		return EXP_OK;
 	if (!c->ddgst)
 		return EXP_ANY;		/* nothing to break this time */
-	connect_sqe(sqe, 1, SGL_INCAPSULE, CONNECT_DATA);
-	connect_data(data);
-	len = capsule_build(c, big, sqe, data, CONNECT_DATA);
+	len = connect_capsule(c, 1);
 	big[len - 1 - rnd_below(4)] ^= 1 + rnd_below(255);
 	send_all(c, big, len);
 	return EXP_CLOSE;
@@ -682,14 +686,11 @@ static enum expect seq_bad_h2c(struct conn *c)
 
 static enum expect seq_truncated_capsule(struct conn *c)
 {
-	uint8_t sqe[64], data[CONNECT_DATA];
 	size_t len;
 
 	if (!icreq_exchange(c))
 		return EXP_OK;
-	connect_sqe(sqe, 1, SGL_INCAPSULE, CONNECT_DATA);
-	connect_data(data);
-	len = capsule_build(c, big, sqe, data, CONNECT_DATA);
+	len = connect_capsule(c, 1);
 	send_all(c, big, 1 + rnd_below(len - 1));
 	return EXP_ANY;
 }
@@ -697,15 +698,12 @@ static enum expect seq_truncated_capsule(struct conn *c)
 /* Control: a well-formed Connect must succeed. */
 static enum expect seq_control(struct conn *c)
 {
-	uint8_t sqe[64], data[CONNECT_DATA];
 	size_t len;
 	int st;
 
 	if (!icreq_exchange(c))
 		return EXP_CLOSE;	/* cannot be met: counts as failure */
-	connect_sqe(sqe, 9, SGL_INCAPSULE, CONNECT_DATA);
-	connect_data(data);
-	len = capsule_build(c, big, sqe, data, CONNECT_DATA);
+	len = connect_capsule(c, 9);
 	send_all(c, big, len);
 	st = recv_response(c, 9);
 	if (st) {
