@@ -4,8 +4,10 @@
  * 7.0).  A read takes up to NVME_MPTCP_RX_STAGE bytes of the stream into
  * the queue's stage, from which headers, digests and small data are
  * copied; data that does not fit the stage goes straight from the socket
- * into the request's pages.  Every PDU a controller may send a host is checked against what
- * the protocol and the command allow before anything is written into a
+ * into the request's pages.
+ *
+ * Every PDU a controller may send a host is checked against what the
+ * protocol and the command allow before anything is written into a
  * request; a PDU that fails a check resets the controller's connections
  * through error recovery, never the machine.  Receive and transmit share
  * io_lock, so a request's transmit state is stable while a PDU about it is

@@ -197,9 +197,7 @@ nvmet_del() {
 	[[ -L $pdir/subsystems/$nqn ]] && rm "$pdir/subsystems/$nqn"
 	[[ -d $pdir ]] && rmdir "$pdir"
 	for ns in "$subsys"/namespaces/*; do
-		[[ -d $ns ]] || continue
-		echo 0 >"$ns/enable"
-		rmdir "$ns"
+		nvmet_ns_del "$nqn" "${ns##*/}"
 	done
 	[[ -d $subsys ]] && rmdir "$subsys"
 	[[ ! -e $pdir && ! -e $subsys ]]
