@@ -54,6 +54,10 @@ clean:
 style:
 	@tests/style.sh
 
+# Tests that need no kernel: the pure parts, in user space.
+unit:
+	@tests/unit/run.py
+
 # The test suite: the kernel matrix in QEMU (needs root, ~10 GB disk).
 check:
 	tests/run-matrix.sh
@@ -62,4 +66,4 @@ check:
 demo:
 	tests/run-matrix.sh --kernels 6.12 --scenarios demo --show --out test-results/demo
 
-.PHONY: all check-config generated modules install clean style check demo
+.PHONY: all check-config generated modules install clean style unit check demo

@@ -6,11 +6,7 @@ member offsets, enumerators and function prototypes.  The format is the
 one documented in the kernel's Documentation/bpf/btf.rst.
 """
 
-import lzma
-import gzip
-import shutil
 import struct
-import subprocess
 
 BTF_MAGIC = 0xEB9F
 
@@ -239,24 +235,6 @@ def _elf_sections(data, origin):
     return out
 
 
-def decompress(path):
-    """Bytes of a possibly compressed module file."""
-    if path.endswith(".xz"):
-        with lzma.open(path) as f:
-            return f.read()
-    if path.endswith(".gz"):
-        with gzip.open(path) as f:
-            return f.read()
-    if path.endswith(".zst"):
-        if not shutil.which("zstd"):
-            raise BtfError(f"{path}: zstd is not installed "
-                           "(needed to read zstd-compressed modules)")
-        return subprocess.run(["zstd", "-dcq", path], check=True,
-                              stdout=subprocess.PIPE).stdout
-    with open(path, "rb") as f:
-        return f.read()
-
-
 def elf_section(data, name, origin):
     return _elf_sections(data, origin).get(name)
 
@@ -271,38 +249,3 @@ def load_base(path):
             raise BtfError(f"{path}: ELF file without a .BTF section")
         data = sec
     return Btf(data, origin=path)
-
-
-def vmlinux_from_bzimage(path):
-    """The ELF vmlinux inside a compressed kernel image, or None."""
-    with open(path, "rb") as f:
-        img = f.read()
-    probes = [(b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"),
-              (b"\x1f\x8b\x08", "gzip")]
-    for magic, how in probes:
-        pos = img.find(magic)
-        while pos >= 0:
-            elf = _try_decompress(img[pos:], how)
-            if elf and elf[:4] == b"\x7fELF":
-                return elf
-            pos = img.find(magic, pos + 1)
-    return None
-
-
-def _try_decompress(blob, how):
-    try:
-        if how == "xz":
-            return lzma.LZMADecompressor().decompress(blob)
-        if how == "gzip":
-            import zlib
-            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(blob)
-        if how == "zstd" and shutil.which("zstd"):
-            res = subprocess.run(["zstd", "-dcq"], input=blob,
-                                 stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL)
-            return res.stdout
-    except (lzma.LZMAError, EOFError, OSError, ValueError):
-        return None
-    except Exception:  # zlib.error and friends: not this stream
-        return None
-    return None

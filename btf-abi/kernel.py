@@ -10,6 +10,7 @@ import os
 import re
 
 import btf
+import unpack
 
 
 class InputError(Exception):
@@ -82,10 +83,10 @@ class Kernel:
             head = f.read(4)
         if head in (b"\x7fELF",) or path.startswith("/sys/"):
             return btf.load_base(path)
-        elf = btf.vmlinux_from_bzimage(path)
-        if elf is None:
-            raise InputError(f"{path}: cannot unpack the kernel image to "
-                             "read its BTF (need xz, gzip or zstd)")
+        try:
+            elf = unpack.vmlinux_from_bzimage(path)
+        except unpack.UnpackError as err:
+            raise InputError(f"cannot read the base BTF: {err}") from None
         banner = f"Linux version {self.kver} ".encode()
         if banner not in elf:
             found = re.search(rb"Linux version (\S+) ", elf)
@@ -137,7 +138,10 @@ class Kernel:
                              "build it in: the kernel lacks the NVMe "
                              "fabrics/target support this package needs")
         path = mods[key]
-        data = btf.decompress(path)
+        try:
+            data = unpack.module_bytes(path)
+        except unpack.UnpackError as err:
+            raise InputError(str(err)) from None
         info = _modinfo(data, path)
         rel = module_release(info)
         if rel != self.kver:

@@ -12,6 +12,7 @@ static void nvme_mptcp_cursor_load(struct nvme_mptcp_cursor *cur,
 				   unsigned int dir)
 {
 	struct bio *bio = cur->bio;
+	const struct bio_vec *first = __bvec_iter_bvec(bio->bi_io_vec, bio->bi_iter);
 	struct bvec_iter it;
 	struct bio_vec bv;
 	unsigned int nr = 0;
@@ -19,10 +20,13 @@ static void nvme_mptcp_cursor_load(struct nvme_mptcp_cursor *cur,
 	/* Whole (possibly multi-page) bvecs, from where the bio starts. */
 	bio_for_each_bvec(bv, bio, it)
 		nr++;
-	iov_iter_bvec(&cur->iter, dir,
-		      __bvec_iter_bvec(bio->bi_io_vec, bio->bi_iter), nr,
-		      bio->bi_iter.bi_size);
-	cur->iter.iov_offset = bio->bi_iter.bi_bvec_done;
+	iov_iter_bvec(&cur->iter, dir, first, nr, bio->bi_iter.bi_size);
+	/*
+	 * How far into its first bvec the bio starts, through the helper
+	 * rather than the field: bi_bvec_done became bi_offset in 7.3.
+	 */
+	cur->iter.iov_offset = mp_bvec_iter_offset(bio->bi_io_vec, bio->bi_iter) -
+			       first->bv_offset;
 }
 
 void nvme_mptcp_cursor_init(struct nvme_mptcp_request *req, unsigned int dir)

@@ -22,7 +22,7 @@ scenarios+=,target-nvmetcli
 # kernel the full list already covers: what differs is where types live).
 quick=load-unload,host-tcp-target,target-mptcp:paths=4
 # Build-time tests of the ABI generator, run against this kernel's build.
-abi_kernel=6.12
+abi_kernel=6.12-deb12
 out=$here/../test-results
 show=0
 while (($#)); do

@@ -29,7 +29,7 @@ rpm_version=$(sed -n 's/^Version:[[:space:]]*//p' "$top/packaging/rpm/nvme-mptcp
 # sees them (tracked or new, not ignored), never build products of a tree
 # that was built in place.
 shipped=(Makefile Kbuild dkms.conf README.md btf-abi kcompat mptcp-compat nvme-mptcp-host nvmet-mptcp
-	packaging/modprobe.d packaging/debian packaging/rpm)
+	packaging/modprobe.d packaging/kernel packaging/debian packaging/rpm)
 list_sources() {
 	if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
 		git -C "$top" ls-files -co --exclude-standard -- "${shipped[@]}"

@@ -3,7 +3,7 @@
 # The packages, built and used as a user would use them. One line per check,
 # as tests/run-matrix.sh prints them, then "N passed, N failed"; exit 1 if any
 # check failed.
-#   run.sh [--suites bookworm,sid] [--boot 6.1,6.12,7.2|none] [--out DIR]
+#   run.sh [--suites bookworm,sid] [--boot 6.1,6.12-deb12,7.2|none] [--out DIR]
 #
 # - builds the .deb (dh-dkms) and the .rpm (rpmbuild -bb), checks what they
 #   ship, runs lintian on the .deb and lists the .rpm (rpm -qlp);
@@ -12,9 +12,9 @@
 #   apt: its postinst has dkms build, sign and install the modules for the
 #   suite's kernels. One kernel's headers are held back and then "installed",
 #   running dkms' kernel hook the way a kernel package's postinst does
-#   (autoinstall). Then the hook again for a kernel that cannot host
-#   nvme-mptcp: it must refuse in one line and succeed, or the kernel
-#   package's postinst would fail. In sid, first the recipe without
+#   (our kernel hook). Then the hooks again for a kernel that cannot host
+#   nvme-mptcp and for one our build fails on: each must say why in one line
+#   and succeed, or the kernel package's postinst would fail. In sid, first the recipe without
 #   packages: dkms add, build, install from /usr/src;
 # - boots the DKMS-built modules in QEMU (scenario load-unload).
 # Needs root and the bench (tests/install-deps.sh, tests/vm/chroot.sh); the
@@ -26,7 +26,7 @@ top=$(cd "$here/../.." && pwd)
 . "$top/tests/vm/common.sh"
 
 suites=bookworm,sid
-boot=6.1,6.12,7.2
+boot=6.1,6.12-deb12,7.2
 out=$top/test-results/packaging
 while (($#)); do
 	case $1 in
@@ -115,11 +115,16 @@ version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$top/dkms.conf")
 srcdir=/usr/src/nvme-mptcp-$version
 
 check_deb() {
-	dpkg-deb -c "$deb" | awk '{ sub(/^\./, "", $6); print $1, $6 }' | sed 's|/$||' |
-		check_listing "$srcdir" /lib/modprobe.d/nvmet-mptcp.conf
+	local listing h
+	listing=$(dpkg-deb -c "$deb" | awk '{ sub(/^\./, "", $6); print $1, $6 }' | sed 's|/$||')
+	check_listing "$srcdir" /lib/modprobe.d/nvmet-mptcp.conf <<<"$listing"
+	for h in postinst.d header_postinst.d; do
+		grep -Eq "^-rwx.* /etc/kernel/$h/nvme-mptcp-dkms\$" <<<"$listing" ||
+			fail "no executable kernel hook /etc/kernel/$h/nvme-mptcp-dkms"
+	done
 	dpkg-deb -f "$deb" Depends | tee /dev/stderr | grep -q 'dkms (>= ' || fail "no versioned dkms dependency"
 	local d
-	for d in python3 make xz-utils zstd; do
+	for d in python3 make xz-utils zstd lz4 lzop; do
 		dpkg-deb -f "$deb" Depends | grep -Eq "(^|, )$d(,|$| )" || fail "does not depend on $d"
 	done
 }
@@ -131,7 +136,7 @@ check_rpm() {
 	rpm -qlp "$rpm" | grep -v "^$srcdir/.*/"
 	local d reqs
 	reqs=$(rpm -qp --requires "$rpm")
-	for d in dkms python3 make xz zstd; do
+	for d in dkms python3 make xz zstd lz4 lzop; do
 		grep -Eq "^$d( |$)" <<<"$reqs" || fail "does not require $d"
 	done
 	rpm -qp --scripts "$rpm" | grep -q 'dkms add' || fail "no dkms add in %post"
@@ -296,6 +301,30 @@ unsupported_kernel() {
 	rm -rf "${root:?}/lib/modules/$kver"
 }
 
+# A kernel that passes every check but our build fails on (its headers lack
+# include/generated, so the ABI generator stops): its kernel and headers
+# packages must still install. Their postinst hooks exit 0, one line from
+# nvme-mptcp says why it was not built, and nothing is left built for it.
+build_fails_kernel() {
+	local kver=0.0.0-nvmt-buildfails rc hooks text n
+	fake_kernel "$kver" "$1"
+	in_chroot cat "/lib/modules/$1/build/.config" >"$root/lib/modules/$kver/build/.config"
+	for hooks in postinst.d header_postinst.d; do
+		rc=0
+		text=$(in_chroot run-parts --report --exit-on-error --arg="$kver" --arg="/boot/vmlinuz-$kver" \
+			"/etc/kernel/$hooks" 2>&1) || rc=$?
+		echo "--- /etc/kernel/$hooks (exit $rc)"
+		echo "$text"
+		((rc == 0)) || fail "kernel $hooks hooks failed (exit $rc): the kernel package would not install"
+		n=$(grep -c "^nvme-mptcp: not built for $kver, which installs without it: btf-abi-gen: " <<<"$text" || true)
+		((n == 1)) || fail "$hooks: $n lines from nvme-mptcp saying why it is not built, not 1"
+	done
+	in_chroot dkms status -m nvme-mptcp -v "$version" -k "$kver" | grep -q ': installed' &&
+		fail "dkms says installed for $kver"
+	[[ -z $(find "$root/lib/modules/$kver" -name '*mptcp*.ko*') ]] || fail "modules left in /lib/modules/$kver"
+	rm -rf "${root:?}/lib/modules/$kver"
+}
+
 # dkms versions that ignore BUILD_EXCLUSIVE_CONFIG still stop at PRE_BUILD
 # (check-config), with its line on the terminal: shown here with a kernel that
 # passes the config test but has no modules.
@@ -372,6 +401,7 @@ for s in "${suites[@]}"; do
 			cp -r "$root/var/lib/dkms/nvme-mptcp/$version/${kver_of[$k]}/x86_64/log" "$out/$k/dkms-log" 2>/dev/null || true
 		done
 		check "$s" kernel-hook-unsupported "$out/$s/hook-unsupported.log" unsupported_kernel "${kver_of[${ids[0]}]}" || true
+		check "$s" kernel-hook-build-fails "$out/$s/hook-build-fails.log" build_fails_kernel "${kver_of[${ids[0]}]}" || true
 		check "$s" pre-build-refuses "$out/$s/pre-build.log" pre_build_refuses "${kver_of[${ids[0]}]}" || true
 	fi
 	close_chroot

@@ -13,10 +13,16 @@ debs=$NVMT_CACHE/debs/$suite
 
 mapfile -t pkgs < <(suite_kernel_packages "$suite")
 [[ ${#pkgs[@]} -gt 0 ]] || die "no kernel of suite '$suite' in kernels.list"
+# X-backports: the kernel meta packages (and, through apt, what they need)
+# from backports, everything else from X.
+[[ $suite == *-backports ]] && pkgs=("${pkgs[@]/%//$suite}")
 # dwarves/bpftool: kbuild runs pahole for module BTF (CONFIG_DEBUG_INFO_BTF_MODULES).
 # initramfs-tools: satisfies the image's initramfs-tool dependency with the
 # generator diverted below (sid would otherwise pick dracut and build an initrd).
-pkgs+=(make python3 xz-utils zstd kmod dwarves bpftool initramfs-tools)
+# lz4, lzop: what btf-abi-gen needs to unpack LZ4/LZO kernel images (the
+# package depends on them too). binutils: trixie-backports' headers pull in
+# gcc without the assembler gcc runs.
+pkgs+=(make binutils python3 xz-utils zstd lz4 lzop kmod dwarves bpftool initramfs-tools)
 # Packages the guest suite lacks, fetched from sid by the host's apt
 # (install-deps.sh adds sid, pinned low) and installed with dpkg: nvmetcli
 # is pure Python, packaged in sid only.
@@ -70,7 +76,7 @@ mmdebstrap --variant=apt --skip=essential/unlink \
 	--essential-hook="$divert" \
 	--customize-hook="sync-out /var/cache/apt/archives $debs" \
 	"${hooks[@]}" \
-	"$suite" "$tmp" "${mirrors[@]}"
+	"$(suite_codename "$suite")" "$tmp" "${mirrors[@]}"
 unset IFS
 printf '%s\n' "$stamp" >"$tmp/.nvmt-stamp"
 

@@ -68,17 +68,22 @@ suite_kernel_packages() {
 	awk -v s="$1" '!/^#/ && $2 == s { print $3; print $4 }' "$NVMT_VM_DIR/kernels.list" | sort -u
 }
 
-# apt source lines for mmdebstrap: bookworm kernels live in -security too.
+# apt source lines for mmdebstrap: stable kernels live in -security too.
 suite_mirrors() {
-	case $1 in
-	bookworm)
-		echo "deb $NVMT_MIRROR bookworm main"
-		echo "deb $NVMT_MIRROR bookworm-updates main"
-		echo "deb http://deb.debian.org/debian-security bookworm-security main"
+	local base=${1%-backports}
+	case $base in
+	bookworm | trixie)
+		echo "deb $NVMT_MIRROR $base main"
+		echo "deb $NVMT_MIRROR $base-updates main"
+		echo "deb http://deb.debian.org/debian-security $base-security main"
 		;;
-	*) echo "deb $NVMT_MIRROR $1 main" ;;
+	*) echo "deb $NVMT_MIRROR $base main" ;;
 	esac
+	[[ $1 == "$base" ]] || echo "deb $NVMT_MIRROR $1 main"
 }
+
+# The release mmdebstrap bootstraps for a suite of kernels.list.
+suite_codename() { echo "${1%-backports}"; }
 
 chroot_dir() { echo "$NVMT_CACHE/chroots/$1"; }
 
