@@ -62,8 +62,13 @@ unit:
 check:
 	tests/run-matrix.sh
 
+# Build, without booting, for every Debian kernel the archive has headers for
+# (about an hour; nightly in the GitHub workflow, not in .ci/run).
+sweep:
+	tests/sweep.sh
+
 # A newcomer's first command: boot the default kernel and show it working.
 demo:
 	tests/run-matrix.sh --kernels 6.12 --scenarios demo --show --out test-results/demo
 
-.PHONY: all check-config generated modules install clean style unit check demo
+.PHONY: all check-config generated modules install clean style unit check sweep demo

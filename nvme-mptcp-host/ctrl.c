@@ -502,25 +502,51 @@ static unsigned long nvme_mptcp_get_virt_boundary(struct nvme_ctrl *nctrl,
 {
 	return 0;
 }
+#define NVME_MPTCP_VIRT_BOUNDARY .get_virt_boundary = nvme_mptcp_get_virt_boundary,
+#else
+#define NVME_MPTCP_VIRT_BOUNDARY
 #endif
 
-const struct nvme_ctrl_ops nvme_mptcp_ctrl_ops = {
-	.name			= "mptcp",
-	.module			= THIS_MODULE,
-	.flags			= NVME_MPTCP_F_FABRICS,
-	.reg_read32		= nvmf_reg_read32,
-	.reg_read64		= nvmf_reg_read64,
-	.reg_write32		= nvmf_reg_write32,
-	.subsystem_reset	= nvmf_subsystem_reset,
-	.free_ctrl		= nvme_mptcp_free_ctrl,
-	.submit_async_event	= nvme_mptcp_submit_async_event,
-	.delete_ctrl		= nvme_mptcp_delete_ctrl,
-	.get_address		= nvme_mptcp_get_address,
-	.stop_ctrl		= nvme_mptcp_stop_ctrl,
-#ifdef KC_CTRL_OPS_GET_VIRT_BOUNDARY
-	.get_virt_boundary	= nvme_mptcp_get_virt_boundary,
-#endif
+/* All but .name, which is what sysfs shows as the controller's transport. */
+#define NVME_MPTCP_CTRL_OPS					\
+	.module			= THIS_MODULE,				\
+	.flags			= NVME_MPTCP_F_FABRICS,			\
+	.reg_read32		= nvmf_reg_read32,			\
+	.reg_read64		= nvmf_reg_read64,			\
+	.reg_write32		= nvmf_reg_write32,			\
+	.subsystem_reset	= nvmf_subsystem_reset,			\
+	.free_ctrl		= nvme_mptcp_free_ctrl,			\
+	.submit_async_event	= nvme_mptcp_submit_async_event,	\
+	.delete_ctrl		= nvme_mptcp_delete_ctrl,		\
+	.get_address		= nvme_mptcp_get_address,		\
+	.stop_ctrl		= nvme_mptcp_stop_ctrl,			\
+	NVME_MPTCP_VIRT_BOUNDARY
+
+static const struct nvme_ctrl_ops nvme_mptcp_ctrl_ops = {
+	.name = "mptcp",
+	NVME_MPTCP_CTRL_OPS
 };
+
+/*
+ * Controllers made through transport "tcp" (module parameter tcp=1) say
+ * "tcp" in sysfs, so udev rules and nvme-cli treat them as the NVMe/TCP
+ * controllers they are; debugfs tells that they run over MPTCP.
+ */
+static const struct nvme_ctrl_ops nvme_mptcp_ctrl_ops_tcp = {
+	.name = "tcp",
+	NVME_MPTCP_CTRL_OPS
+};
+
+/* Every controller of ours, under the list lock, for debugfs. */
+void nvme_mptcp_visit_ctrls(nvme_mptcp_ctrl_fn fn, void *arg)
+{
+	struct nvme_mptcp_ctrl *ctrl;
+
+	mutex_lock(&nvme_mptcp_ctrls_lock);
+	list_for_each_entry(ctrl, &nvme_mptcp_ctrls, list)
+		fn(ctrl, arg);
+	mutex_unlock(&nvme_mptcp_ctrls_lock);
+}
 
 static bool nvme_mptcp_ctrl_exists(struct nvmf_ctrl_options *opts)
 {
@@ -622,7 +648,8 @@ static struct nvme_mptcp_ctrl *nvme_mptcp_alloc_ctrl(struct device *dev,
 	}
 	ctrl->async_req.queue = &ctrl->queues[0];
 
-	ret = nvme_init_ctrl(&ctrl->ctrl, dev, &nvme_mptcp_ctrl_ops, 0);
+	ret = nvme_init_ctrl(&ctrl->ctrl, dev, strcmp(opts->transport, "tcp") ?
+			     &nvme_mptcp_ctrl_ops : &nvme_mptcp_ctrl_ops_tcp, 0);
 	if (ret)
 		goto out_free_queues;
 	return ctrl;

@@ -3,6 +3,9 @@
  * /sys/kernel/debug/nvme-mptcp/<nvmeX>/queues: per queue, the socket kind
  * (MPTCP or fallback TCP), its subflows and byte counters, so a user can
  * see whether I/O really spreads over several paths.
+ * /sys/kernel/debug/nvme-mptcp/controllers: one line per controller of this
+ * module, whatever transport name it was made with (mptcp, or tcp with
+ * tcp=1), and how many of its queues run over MPTCP with how many subflows.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -11,23 +14,34 @@
 
 static struct dentry *nvme_mptcp_debugfs_root;
 
-static void nvme_mptcp_show_queue(struct seq_file *m,
-				  struct nvme_mptcp_queue *queue)
+/* The queue's socket kind ("-" when not live); @info filled when live. */
+static const char *nvme_mptcp_queue_kind(struct nvme_mptcp_queue *queue,
+					 struct mptcp_compat_path_info *info,
+					 int *ret)
 {
-	struct mptcp_compat_path_info info = { };
 	const char *kind = "-";
-	int ret = -ENOTCONN;
 
+	*ret = -ENOTCONN;
 	mutex_lock(&queue->queue_lock);
 	if (test_bit(NVME_MPTCP_Q_LIVE, &queue->flags)) {
-		ret = mptcp_compat_path_info(queue->sock, &info);
-		if (ret == -EOPNOTSUPP || info.fallback)
+		*ret = mptcp_compat_path_info(queue->sock, info);
+		if (*ret == -EOPNOTSUPP || info->fallback)
 			kind = "tcp";	/* the peer does not speak MPTCP */
 		else
 			kind = "mptcp";
 	}
 	mutex_unlock(&queue->queue_lock);
+	return kind;
+}
 
+static void nvme_mptcp_show_queue(struct seq_file *m,
+				  struct nvme_mptcp_queue *queue)
+{
+	struct mptcp_compat_path_info info = { };
+	const char *kind;
+	int ret;
+
+	kind = nvme_mptcp_queue_kind(queue, &info, &ret);
 	seq_printf(m, "%d %s %u %llu %llu %llu %llu %llu",
 		   queue->qid, kind, ret ? 0 : info.subflows,
 		   queue->stats.pdus_tx, queue->stats.pdus_rx,
@@ -38,6 +52,42 @@ static void nvme_mptcp_show_queue(struct seq_file *m,
 			   info.bytes_received, info.bytes_retrans);
 	seq_putc(m, '\n');
 }
+
+static void nvme_mptcp_show_ctrl(struct nvme_mptcp_ctrl *ctrl, void *arg)
+{
+	static const char *const digests[] = { "-", "hdr", "data", "hdr,data" };
+	struct nvmf_ctrl_options *opts = ctrl->ctrl.opts;
+	unsigned int mptcp = 0, fallback = 0, lo = UINT_MAX, hi = 0;
+	struct seq_file *m = arg;
+	int i, ret;
+
+	for (i = 0; i < ctrl->ctrl.queue_count; i++) {
+		struct mptcp_compat_path_info info = { };
+		const char *kind;
+
+		kind = nvme_mptcp_queue_kind(&ctrl->queues[i], &info, &ret);
+		if (!strcmp(kind, "tcp"))
+			fallback++;
+		if (strcmp(kind, "mptcp"))
+			continue;
+		mptcp++;
+		lo = min_t(unsigned int, lo, info.subflows);
+		hi = max_t(unsigned int, hi, info.subflows);
+	}
+	seq_printf(m, "%s %s %s:%s %d %u %u %u %u %s\n",
+		   dev_name(ctrl->ctrl.device), ctrl->ctrl.ops->name,
+		   opts->traddr, opts->trsvcid ? opts->trsvcid : "-",
+		   ctrl->ctrl.queue_count, mptcp, fallback, mptcp ? lo : 0, hi,
+		   digests[opts->hdr_digest | opts->data_digest << 1]);
+}
+
+static int nvme_mptcp_controllers_show(struct seq_file *m, void *unused)
+{
+	seq_puts(m, "ctrl transport address queues mptcp tcp subflows_min subflows_max digests\n");
+	nvme_mptcp_visit_ctrls(nvme_mptcp_show_ctrl, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nvme_mptcp_controllers);
 
 static int nvme_mptcp_queues_show(struct seq_file *m, void *unused)
 {
@@ -71,6 +121,8 @@ void nvme_mptcp_debugfs_remove(struct nvme_mptcp_ctrl *ctrl)
 void nvme_mptcp_debugfs_init(void)
 {
 	nvme_mptcp_debugfs_root = debugfs_create_dir("nvme-mptcp", NULL);
+	debugfs_create_file("controllers", 0444, nvme_mptcp_debugfs_root, NULL,
+			    &nvme_mptcp_controllers_fops);
 }
 
 void nvme_mptcp_debugfs_exit(void)

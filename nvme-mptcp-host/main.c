@@ -2,7 +2,7 @@
 /*
  * nvme-mptcp: NVMe/TCP host transport over MPTCP for stock nvme-fabrics.
  * Registers transport "mptcp" (nvme connect -t mptcp autoloads this
- * module as nvme-mptcp).
+ * module as nvme-mptcp), and with tcp=1 transport "tcp" as well.
  */
 #include <linux/module.h>
 #include "nvme-mptcp.h"
@@ -32,21 +32,95 @@ static struct nvme_ctrl *nvme_mptcp_create(struct device *dev,
 	return nvme_mptcp_create_ctrl(dev, opts);
 }
 
+/* All but .name: the same transport under two names. */
+#define NVME_MPTCP_TRANSPORT						\
+	.module		= THIS_MODULE,					\
+	.required_opts	= NVMF_OPT_TRADDR,				\
+	.allowed_opts	= NVMF_OPT_TRSVCID | NVMF_OPT_RECONNECT_DELAY |	\
+			  NVMF_OPT_HOST_TRADDR | NVMF_OPT_CTRL_LOSS_TMO |	\
+			  NVMF_OPT_HDR_DIGEST | NVMF_OPT_DATA_DIGEST |	\
+			  NVMF_OPT_NR_WRITE_QUEUES | NVMF_OPT_NR_POLL_QUEUES | \
+			  NVMF_OPT_TOS | NVMF_OPT_HOST_IFACE |		\
+			  NVME_MPTCP_TLS_OPTS | NVME_MPTCP_CONCAT_OPT,	\
+	.create_ctrl	= nvme_mptcp_create
+
 static struct nvmf_transport_ops nvme_mptcp_transport = {
-	.name		= "mptcp",
-	.module		= THIS_MODULE,
-	.required_opts	= NVMF_OPT_TRADDR,
-	.allowed_opts	= NVMF_OPT_TRSVCID | NVMF_OPT_RECONNECT_DELAY |
-			  NVMF_OPT_HOST_TRADDR | NVMF_OPT_CTRL_LOSS_TMO |
-			  NVMF_OPT_HDR_DIGEST | NVMF_OPT_DATA_DIGEST |
-			  NVMF_OPT_NR_WRITE_QUEUES | NVMF_OPT_NR_POLL_QUEUES |
-			  NVMF_OPT_TOS | NVMF_OPT_HOST_IFACE |
-			  NVME_MPTCP_TLS_OPTS | NVME_MPTCP_CONCAT_OPT,
-	.create_ctrl	= nvme_mptcp_create,
+	.name = "mptcp",
+	NVME_MPTCP_TRANSPORT,
 };
+
+static struct nvmf_transport_ops nvme_mptcp_tcp_transport = {
+	.name = "tcp",
+	NVME_MPTCP_TRANSPORT,
+};
+
+/*
+ * tcp=1: serve transport "tcp" too, so nvme connect -t tcp, connect-all and
+ * discovery-driven autoconnect use MPTCP (plain TCP where the target does
+ * not speak it). packaging/modprobe.d/nvme-mptcp.conf makes modprobe load
+ * this module for nvme-tcp then. nvme-fabrics keeps one list of transports
+ * and takes the first of a name, so the kernel's nvme-tcp and this must
+ * never both serve "tcp": loading is refused while nvme-tcp is there, and
+ * nvme-tcp is refused while this serves "tcp".
+ */
+static bool tcp;
+module_param(tcp, bool, 0444);
+MODULE_PARM_DESC(tcp, "also serve NVMe/TCP (transport tcp) over MPTCP; refused while nvme-tcp is loaded (default: no)");
+
+/* nvme-tcp, loaded or built in, is in /sys/module: it has parameters. */
+static bool nvme_mptcp_nvme_tcp_present(void)
+{
+	struct kobject *kobj;
+
+	kobj = kset_find_obj(THIS_MODULE->mkobj.kobj.kset, "nvme_tcp");
+	if (!kobj)
+		return false;
+	kobject_put(kobj);
+	return true;
+}
+
+static int nvme_mptcp_module_event(struct notifier_block *nb,
+				   unsigned long state, void *data)
+{
+	struct module *mod = data;
+
+	if (state != MODULE_STATE_COMING || strcmp(mod->name, "nvme_tcp"))
+		return NOTIFY_DONE;
+	pr_err("refusing to load nvme-tcp: nvme-mptcp serves transport tcp (tcp=1); unload nvme-mptcp and drop its tcp=1 option to use nvme-tcp\n");
+	return notifier_from_errno(-EBUSY);
+}
+
+static struct notifier_block nvme_mptcp_module_nb = {
+	.notifier_call = nvme_mptcp_module_event,
+};
+
+static int nvme_mptcp_serve_tcp(void)
+{
+	int ret;
+
+	ret = register_module_notifier(&nvme_mptcp_module_nb);
+	if (ret)
+		return ret;
+	if (nvme_mptcp_nvme_tcp_present()) {
+		pr_err("nvme-tcp is loaded and serves transport tcp: remove it (modprobe -r nvme-tcp) or load nvme-mptcp without tcp=1\n");
+		unregister_module_notifier(&nvme_mptcp_module_nb);
+		return -EBUSY;
+	}
+	nvmf_register_transport(&nvme_mptcp_tcp_transport);
+	pr_info("serving transport tcp over MPTCP (tcp=1)\n");
+	return 0;
+}
+
+static void nvme_mptcp_stop_serving_tcp(void)
+{
+	nvmf_unregister_transport(&nvme_mptcp_tcp_transport);
+	unregister_module_notifier(&nvme_mptcp_module_nb);
+}
 
 static int __init nvme_mptcp_init(void)
 {
+	int ret;
+
 	BUILD_BUG_ON(sizeof(struct nvme_tcp_hdr) != 8);
 	BUILD_BUG_ON(sizeof(struct nvme_tcp_cmd_pdu) != 72);
 	BUILD_BUG_ON(sizeof(struct nvme_tcp_icreq_pdu) != 128);
@@ -59,6 +133,14 @@ static int __init nvme_mptcp_init(void)
 	if (!nvme_mptcp_wq)
 		return -ENOMEM;
 	nvme_mptcp_debugfs_init();
+	if (tcp) {
+		ret = nvme_mptcp_serve_tcp();
+		if (ret) {
+			nvme_mptcp_debugfs_exit();
+			destroy_workqueue(nvme_mptcp_wq);
+			return ret;
+		}
+	}
 	nvmf_register_transport(&nvme_mptcp_transport);
 	return 0;
 }
@@ -67,6 +149,8 @@ static void __exit nvme_mptcp_exit(void)
 {
 	/* Every controller holds a module reference, so none is left. */
 	nvmf_unregister_transport(&nvme_mptcp_transport);
+	if (tcp)
+		nvme_mptcp_stop_serving_tcp();
 	flush_workqueue(nvme_delete_wq);
 	nvme_mptcp_debugfs_exit();
 	destroy_workqueue(nvme_mptcp_wq);

@@ -205,7 +205,8 @@ static inline enum nvme_ctrl_state nvme_mptcp_state(struct nvme_ctrl *ctrl)
 extern struct workqueue_struct *nvme_mptcp_wq;
 
 /* ctrl.c */
-extern const struct nvme_ctrl_ops nvme_mptcp_ctrl_ops;
+typedef void (*nvme_mptcp_ctrl_fn)(struct nvme_mptcp_ctrl *ctrl, void *arg);
+void nvme_mptcp_visit_ctrls(nvme_mptcp_ctrl_fn fn, void *arg);
 struct nvme_ctrl *nvme_mptcp_create_ctrl(struct device *dev,
 					 struct nvmf_ctrl_options *opts);
 void nvme_mptcp_error_recovery(struct nvme_ctrl *ctrl);

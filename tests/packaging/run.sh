@@ -122,6 +122,7 @@ check_deb() {
 		grep -Eq "^-rwx.* /etc/kernel/$h/nvme-mptcp-dkms\$" <<<"$listing" ||
 			fail "no executable kernel hook /etc/kernel/$h/nvme-mptcp-dkms"
 	done
+	grep -q " /etc/modprobe.d/nvme-mptcp.conf\$" <<<"$listing" || fail "missing: /etc/modprobe.d/nvme-mptcp.conf"
 	dpkg-deb -f "$deb" Depends | tee /dev/stderr | grep -q 'dkms (>= ' || fail "no versioned dkms dependency"
 	local d
 	for d in python3 make xz-utils zstd lz4 lzop; do
@@ -140,52 +141,13 @@ check_rpm() {
 		grep -Eq "^$d( |$)" <<<"$reqs" || fail "does not require $d"
 	done
 	rpm -qp --scripts "$rpm" | grep -q 'dkms add' || fail "no dkms add in %post"
+	rpm -qpc "$rpm" | grep -qx /etc/modprobe.d/nvme-mptcp.conf || fail "/etc/modprobe.d/nvme-mptcp.conf is not a config file"
 }
 
-# --- the throw-away chroot of a suite ---------------------------------------
-root=
-scratch=
-umount_all() {
-	local m
-	[[ -n $root ]] || return 0
-	for m in "$root/proc" "$root"; do
-		if mountpoint -q "$m"; then umount "$m" || umount -l "$m"; fi
-	done
-}
-cleanup() {
-	umount_all
-	[[ -n $scratch ]] && rm -rf --one-file-system "$scratch"
-	return 0
-}
-trap cleanup EXIT
-
-# Overlay on the cached chroot, so nothing is written to it; a full copy
-# where overlayfs cannot be mounted (e.g. inside a container).
-open_chroot() {
-	local suite=$1 lower
-	lower=$(chroot_dir "$suite")
-	[[ -d $lower ]] || { echo "no chroot $lower (tests/vm/chroot.sh $suite)"; return 1; }
-	mkdir -p "$NVMT_CACHE/packaging"
-	scratch=$(mktemp -d "$NVMT_CACHE/packaging/$suite.XXXXXX")
-	root=$scratch/root
-	mkdir -p "$scratch"/{upper,work} "$root"
-	if ! mount -t overlay overlay -o "lowerdir=$lower,upperdir=$scratch/upper,workdir=$scratch/work" "$root"; then
-		echo "overlayfs not available, copying $lower"
-		cp -a "$lower/." "$root/"
-	fi
-	mount -t proc proc "$root/proc"
-	cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-}
-
-close_chroot() {
-	cleanup
-	root='' scratch=''
-}
-
-in_chroot() {
-	chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
-		DEBIAN_FRONTEND=noninteractive "$@"
-}
+# --- the throw-away chroot of a suite (vm/overlay.sh) ---------------------
+# shellcheck source=../vm/overlay.sh
+. "$top/tests/vm/overlay.sh"
+trap close_chroot EXIT
 
 # apt's downloads are kept between runs, per suite.
 aptcache() { echo "$NVMT_CACHE/packaging/apt-$1"; }

@@ -21,6 +21,9 @@ result() {
 	[[ $2 == PASS ]] || NVMT_FAILED=$((NVMT_FAILED + 1))
 }
 
+# skip NAME REASON: a check this guest cannot make, said so, not counted.
+skip() { echo "RESULT: $1 SKIP $2"; }
+
 # check NAME CMD...: PASS when CMD exits 0. Output goes to the console.
 check() {
 	local name=$1 rc=0

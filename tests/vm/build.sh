@@ -10,7 +10,6 @@ id=${1:?usage: build.sh KERNEL_ID OUTDIR}
 out=${2:?usage: build.sh KERNEL_ID OUTDIR}
 root=$(chroot_dir "$(kernel_suite "$id")")
 kver=$(kernel_kver "$id")
-top=$(cd "$NVMT_VM_DIR/../.." && pwd)
 src=$root/build/nvme-mptcp
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -24,19 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Tracked and untracked-but-not-ignored files, i.e. what the next commit would
-# see; never stale build products from a host build or old test results.
-list_sources() {
-	if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
-		git -C "$top" ls-files -co --exclude-standard
-	else
-		(cd "$top" && find . -path ./.git -prune -o \( -type f -o -type l \) -print | sed 's|^\./||')
-	fi | grep -Ev '(^|/)(test-results/|\.[^/]*\.cmd$)|\.(o|ko|mod|mod\.c|a|dwo)$|(^|/)(Module\.symvers|modules\.order)$' |
-		while IFS= read -r f; do [[ -e $top/$f || -L $top/$f ]] && printf '%s\0' "$f"; done
-}
-rm -rf "$src"
-mkdir -p "$src"
-list_sources | tar -C "$top" --null -T - -cf - | tar -C "$src" -xf -
+copy_sources "$src"
 
 # objtool of 7.x reads /proc/self (stack limit); older kernels do not need it.
 mount -t proc proc "$root/proc"

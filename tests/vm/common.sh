@@ -87,6 +87,23 @@ suite_codename() { echo "${1%-backports}"; }
 
 chroot_dir() { echo "$NVMT_CACHE/chroots/$1"; }
 
+# copy_sources DEST: the working tree as the next commit would see it
+# (tracked and untracked-but-not-ignored files), never build products of a
+# host build or old test results, into a fresh DEST.
+copy_sources() {
+	local top
+	top=$(cd "$NVMT_VM_DIR/../.." && pwd)
+	rm -rf "$1"
+	mkdir -p "$1"
+	if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$top" ls-files -co --exclude-standard
+	else
+		(cd "$top" && find . -path ./.git -prune -o \( -type f -o -type l \) -print | sed 's|^\./||')
+	fi | grep -Ev '(^|/)(test-results/|\.[^/]*\.cmd$)|\.(o|ko|mod|mod\.c|a|dwo)$|(^|/)(Module\.symvers|modules\.order)$' |
+		while IFS= read -r f; do [[ -e $top/$f || -L $top/$f ]] && printf '%s\0' "$f"; done |
+		tar -C "$top" --null -T - -cf - | tar -C "$1" -xf -
+}
+
 # Follow the image meta package to linux-image-<KVER> inside the chroot, so the
 # matrix tracks whatever ABI the archive currently points to.
 kernel_kver() {

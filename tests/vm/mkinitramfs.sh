@@ -82,11 +82,15 @@ fi
 kroot=$(chroot_dir "$(kernel_suite "$id")")
 kver=$(kernel_kver "$id")
 
-mkdir -p "$stage"/{proc,sys,dev,tmp,run,config,root,etc,bb}
+mkdir -p "$stage"/{proc,sys,dev,tmp,run,config,root,etc/modprobe.d,bb}
 echo 'root:x:0:0:root:/root:/bin/bash' >"$stage/etc/passwd"
 echo 'root:x:0:' >"$stage/etc/group"
 
-for b in bash busybox ip ss nstat tc nvme fio kmod; do put_bin "$b"; done
+for b in bash busybox ip ss nstat tc nvme fio kmod udevadm install; do put_bin "$b"; done
+# udevadm is udevd too, by the name it is run as (scenarios that test rules).
+ln -s /usr/bin/udevadm "$stage/usr/bin/systemd-udevd"
+# modprobe runs install commands with /bin/sh, as every system has it.
+ln -s bash "$stage/usr/bin/sh"
 # Our test tools (tests/tools/*.c), static so they need no library.
 for src in "$NVMT_VM_DIR"/../tools/*.c; do
 	[[ -e $src ]] || continue
@@ -148,6 +152,8 @@ cp -r "$NVMT_VM_DIR/../scenarios" "$stage/scenarios"
 # What the packages install (modprobe.d), for the scenarios that test it.
 mkdir -p "$stage/packaging"
 cp -r "$NVMT_VM_DIR/../../packaging/modprobe.d" "$stage/packaging/"
+# The README, whose quick start a scenario runs word for word.
+cp "$NVMT_VM_DIR/../../README.md" "$stage/README.md"
 cp "$NVMT_VM_DIR/guest-init.sh" "$stage/init"
 
 write_cpio
