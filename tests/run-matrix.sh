@@ -17,10 +17,12 @@ kernels=$(kernel_ids | paste -sd,)
 # NAME or NAME:ARGS (ARGS as the scenario takes them in nvmt.args).
 scenarios=baseline-tcp,load-unload,mptcp-compat-sockets,host-tcp-target,host-reconnect,host-features,host-bad-target
 scenarios+=,target-host-tcp,target-mptcp:paths=2,target-mptcp:paths=4,target-ports,target-conflict,target-badpdu
-scenarios+=,target-nvmetcli
-# Kernels marked "quick" in kernels.list run only these (a flavour of a
-# kernel the full list already covers: what differs is where types live).
-quick=load-unload,host-tcp-target,target-mptcp:paths=4
+scenarios+=,target-nvmetcli,host-tcp-dropin
+# Kernels marked "quick" in kernels.list run only these: another build or
+# flavour of a series the full list covers, where what differs is where
+# types and modules live, the compiler, or preemption. Both modules loaded
+# and unloaded, and our host and target moving verified data over 4 paths.
+quick=load-unload,target-mptcp:paths=4
 # Build-time tests of the ABI generator, run against this kernel's build.
 abi_kernel=6.12-deb12
 out=$here/../test-results
