@@ -94,18 +94,25 @@ def _unpack(data, fmt, origin):
 
 def _decompress(data, fmt, origin):
     _magic, name, _sized, tool, package = fmt
+    if tool:
+        return _run_tool(tool, package, name, data, origin)
+    if name == "gzip":
+        dec = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif name == "bzip2":
+        dec = bz2.BZ2Decompressor()
+    elif name == "lzma":
+        dec = lzma.LZMADecompressor(lzma.FORMAT_ALONE)
+    else:
+        dec = lzma.LZMADecompressor(lzma.FORMAT_XZ)
     try:
-        if name == "gzip":
-            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data)
-        if name == "bzip2":
-            return bz2.BZ2Decompressor().decompress(data)
-        if name == "lzma":
-            return lzma.LZMADecompressor(lzma.FORMAT_ALONE).decompress(data)
-        if name == "xz":
-            return lzma.LZMADecompressor(lzma.FORMAT_XZ).decompress(data)
+        out = dec.decompress(data)
     except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as err:
         raise UnpackError(f"{origin}: corrupt {name} payload: {err}") from None
-    return _run_tool(tool, package, name, data, origin)
+    # A cut stream unpacks partly without an error: only its end says so.
+    if not dec.eof:
+        raise UnpackError(f"{origin}: {name} payload ends before its "
+                          "stream does (truncated)")
+    return out
 
 
 def vmlinux_from_bzimage(path):

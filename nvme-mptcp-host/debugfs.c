@@ -25,10 +25,12 @@ static const char *nvme_mptcp_queue_kind(struct nvme_mptcp_queue *queue,
 	mutex_lock(&queue->queue_lock);
 	if (test_bit(NVME_MPTCP_Q_LIVE, &queue->flags)) {
 		*ret = mptcp_compat_path_info(queue->sock, info);
-		if (*ret == -EOPNOTSUPP || info->fallback)
+		if (*ret == -EOPNOTSUPP || (!*ret && info->fallback))
 			kind = "tcp";	/* the peer does not speak MPTCP */
-		else
+		else if (!*ret)
 			kind = "mptcp";
+		else
+			kind = "?";
 	}
 	mutex_unlock(&queue->queue_lock);
 	return kind;
@@ -74,7 +76,9 @@ static void nvme_mptcp_show_ctrl(struct nvme_mptcp_ctrl *ctrl, void *arg)
 		lo = min_t(unsigned int, lo, info.subflows);
 		hi = max_t(unsigned int, hi, info.subflows);
 	}
-	seq_printf(m, "%s %s %s:%s %d %u %u %u %u %s\n",
+	seq_printf(m, strchr(opts->traddr, ':') ?
+		   "%s %s [%s]:%s %u %u %u %u %u %s\n" :
+		   "%s %s %s:%s %u %u %u %u %u %s\n",
 		   dev_name(ctrl->ctrl.device), ctrl->ctrl.ops->name,
 		   opts->traddr, opts->trsvcid ? opts->trsvcid : "-",
 		   ctrl->ctrl.queue_count, mptcp, fallback, mptcp ? lo : 0, hi,

@@ -61,10 +61,13 @@ static struct nvmf_transport_ops nvme_mptcp_tcp_transport = {
  * this module for nvme-tcp then. nvme-fabrics keeps one list of transports
  * and takes the first of a name, so the kernel's nvme-tcp and this must
  * never both serve "tcp": loading is refused while nvme-tcp is there, and
- * nvme-tcp is refused while this serves "tcp".
+ * nvme-tcp is refused while this serves "tcp". One window stays open: an
+ * nvme-tcp that passed its COMING notifiers before ours was registered,
+ * and has no sysfs entry yet, i.e. two loads racing; no exported interface
+ * closes it (nvme-fabrics' transport list and lock are private).
  */
-static bool tcp;
-module_param(tcp, bool, 0444);
+static bool nvme_mptcp_tcp;
+module_param_named(tcp, nvme_mptcp_tcp, bool, 0444);
 MODULE_PARM_DESC(tcp, "also serve NVMe/TCP (transport tcp) over MPTCP; refused while nvme-tcp is loaded (default: no)");
 
 /* nvme-tcp, loaded or built in, is in /sys/module: it has parameters. */
@@ -133,7 +136,7 @@ static int __init nvme_mptcp_init(void)
 	if (!nvme_mptcp_wq)
 		return -ENOMEM;
 	nvme_mptcp_debugfs_init();
-	if (tcp) {
+	if (nvme_mptcp_tcp) {
 		ret = nvme_mptcp_serve_tcp();
 		if (ret) {
 			nvme_mptcp_debugfs_exit();
@@ -149,7 +152,7 @@ static void __exit nvme_mptcp_exit(void)
 {
 	/* Every controller holds a module reference, so none is left. */
 	nvmf_unregister_transport(&nvme_mptcp_transport);
-	if (tcp)
+	if (nvme_mptcp_tcp)
 		nvme_mptcp_stop_serving_tcp();
 	flush_workqueue(nvme_delete_wq);
 	nvme_mptcp_debugfs_exit();

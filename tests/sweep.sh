@@ -84,7 +84,7 @@ why_failed() {
 } >"$table"
 declare -A seen=()
 for s in "${suites[@]}"; do
-	step "open-$s" open_chroot "$s" || continue
+	step "open-$s" open_chroot "$s" || { close_chroot; continue; }
 	step "apt-update-$s" in_chroot apt-get update -q || { close_chroot; continue; }
 	mapfile -t kvers < <(archive_kernels)
 	echo "suite $s: ${#kvers[@]} kernels" | tee -a "$summary"
@@ -106,4 +106,6 @@ for s in "${suites[@]}"; do
 	close_chroot
 done
 echo "swept on $(date -u +%F): $((passed + failed)) kernels" >>"$table"
+# A sweep that found no kernel at all tested nothing.
+((passed + failed > 0)) || report FAIL sweep kernels 0 "no kernel found in the archive" "$out/steps.log"
 totals

@@ -207,6 +207,15 @@ check_installed() {
 		grep -q 'updates/dkms/nvmet-mptcp\.ko' || fail "nvmet-transport-3 does not resolve to nvmet-mptcp"
 }
 
+# installed_all KVER...: dkms says installed for each.
+installed_all() {
+	local kver
+	for kver in "$@"; do
+		in_chroot dkms status -m nvme-mptcp -v "$version" -k "$kver" | tee /dev/stderr |
+			grep -q ': installed' || fail "not installed for $kver"
+	done
+}
+
 # dkms signed them with its own MOK key (what Secure Boot users enrol).
 check_signed() {
 	local kver=$1 f signer
@@ -333,7 +342,7 @@ for s in "${suites[@]}"; do
 	mapfile -t ids < <(awk -v s="$s" '!/^#/ && NF >= 4 && $2 == s { print $1 }' "$NVMT_VM_DIR/kernels.list")
 	declare -A kver_of=()
 	for k in "${ids[@]}"; do kver_of[$k]=$(kernel_kver "$k"); done
-	step "open-$s" open_chroot "$s" || continue
+	step "open-$s" open_chroot "$s" || { close_chroot; continue; }
 	# The last kernel of the suite comes later, as when a kernel package is
 	# installed: its headers are held back until the package is in (or, the
 	# only kernel of the suite, its DKMS build is removed again).
@@ -347,6 +356,12 @@ for s in "${suites[@]}"; do
 	fi
 	if check "$s" deb-install "$out/$s/install.log" install_deb "$s"; then
 		in_chroot dkms status >>"$out/$s/install.log" 2>&1 || true
+		# The package's own postinst built for every kernel with headers.
+		built_at_install=()
+		for k in "${ids[@]}"; do
+			[[ $k == "$late" && -L $lbuild.held ]] || built_at_install+=("${kver_of[$k]}")
+		done
+		check "$s" deb-install-built "$out/$s/install-built.log" installed_all "${built_at_install[@]}" || true
 		if [[ -L $lbuild.held ]]; then
 			mv "$lbuild.held" "$lbuild"
 		else

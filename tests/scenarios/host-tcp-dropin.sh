@@ -29,10 +29,10 @@ udevd_pid=
 referral=$NVMT_CFS/nvmet/ports/1/referrals/port2
 cleanup() {
 	nvme disconnect -n "$nqn" >/dev/null 2>&1 || true
-	referral_del
+	referral_del >/dev/null 2>&1 || true
 	tgt_port_del 2 "$nqn" >/dev/null 2>&1 || true
 	nvmet_del "$nqn" || true
-	[[ -n $udevd_pid ]] && kill "$udevd_pid" 2>/dev/null
+	if [[ -n $udevd_pid ]]; then kill "$udevd_pid" 2>/dev/null || true; fi
 	rm -f "$conf"
 	topo_destroy
 }
@@ -56,6 +56,8 @@ referral_del() {
 }
 
 controllers_of() { grep -lx "$nqn" /sys/class/nvme/*/subsysnqn 2>/dev/null | wc -l; }
+# controllers_are N: for wait_until, which must re-count on every try.
+controllers_are() { [[ $(controllers_of) == "$1" ]]; }
 
 # ours_over_mptcp N SUBFLOWS [DIGESTS]: N controllers in debugfs, each of
 # transport tcp, every queue over MPTCP with at least SUBFLOWS extra
@@ -79,7 +81,7 @@ transports() { cat /sys/class/nvme/nvme*/transport 2>/dev/null | sort | paste -s
 
 disconnect_all() {
 	nvme disconnect -n "$nqn" || return
-	wait_until 10 test "$(controllers_of)" = 0
+	wait_until 10 controllers_are 0
 }
 
 # The first sh block after the README's host heading, for this bench.
@@ -109,7 +111,7 @@ check readme-block-found grep -q 'nvme connect -t tcp' <<<"$block"
 # as a Debian system has it), from / where the bench put packaging/.
 (cd / && ip netns exec host bash -euxo pipefail -c \
 	"mount -t debugfs debugfs /sys/kernel/debug; $block") || result readme-quick-start FAIL "the block failed"
-check readme-connected wait_until 10 test "$(controllers_of)" = 1
+check readme-connected wait_until 10 controllers_are 1
 check readme-over-mptcp wait_until 10 ours_over_mptcp 1 1 hdr,data
 check readme-disconnect disconnect_all
 rm -f "$conf"
@@ -192,14 +194,14 @@ check discovery-entry grep -q "subnqn: *$nqn" <<<"$out"
 check discovery-referral grep -q "traddr: *10.10.2.1" <<<"$out"
 check connect-all ip netns exec host nvme connect-all -t tcp -a 10.10.1.1 -s 4420 \
 	--hostnqn="$NVMT_HOSTNQN" --hostid="$NVMT_HOSTID"
-check connect-all-two-controllers wait_until 10 test "$(controllers_of)" = 2
+check connect-all-two-controllers wait_until 10 controllers_are 2
 check connect-all-over-mptcp wait_until 10 ours_over_mptcp 2 0
 check disconnect-4 disconnect_all
 
 say "/etc/nvme/discovery.conf: nvme connect-all with no arguments (the autoconnect path)"
 printf -- '--transport=tcp --traddr=%s --trsvcid=4420\n' 10.10.1.1 10.10.2.1 >/etc/nvme/discovery.conf
 check connect-all-conf ip netns exec host nvme connect-all
-check conf-two-controllers wait_until 10 test "$(controllers_of)" = 2
+check conf-two-controllers wait_until 10 controllers_are 2
 check conf-over-mptcp wait_until 10 ours_over_mptcp 2 0
 check disconnect-5 disconnect_all
 

@@ -133,7 +133,8 @@ check no-controller-left-after-cycles test "$(controllers_of)" -eq 0
 check no-mptcp-socket-left test -z "$(ip netns exec host ss -HMan)"
 # Closed connections may linger in TIME-WAIT; anything else is a leak.
 check no-tcp-socket-left test -z "$(ip netns exec host ss -Htan state all exclude time-wait)"
-check no-debugfs-controller-left test -z "$(ls /sys/kernel/debug/nvme-mptcp)"
+check no-debugfs-controller-left test -z "$(ls -I controllers /sys/kernel/debug/nvme-mptcp)"
+check controllers-summary-empty test "$(wc -l </sys/kernel/debug/nvme-mptcp/controllers)" = 1
 check rmmod-after-disconnect rmmod nvme-mptcp
 check module-gone module_absent nvme-mptcp
 

@@ -13,15 +13,18 @@ open_chroot() {
 	local suite=$1 lower
 	lower=$(chroot_dir "$suite")
 	[[ -d $lower ]] || { echo "no chroot $lower (tests/vm/chroot.sh $suite)"; return 1; }
-	mkdir -p "$NVMT_CACHE/overlays"
-	scratch=$(mktemp -d "$NVMT_CACHE/overlays/$suite.XXXXXX")
+	mkdir -p "$NVMT_CACHE/overlays" || return
+	# Callers run this under `if` or `||`, where set -e is off: every step
+	# returns on failure, and root is set only once scratch is real.
+	scratch=$(mktemp -d "$NVMT_CACHE/overlays/$suite.XXXXXX") || return
+	[[ -d $scratch ]] || return
 	root=$scratch/root
-	mkdir -p "$scratch"/{upper,work} "$root"
+	mkdir -p "$scratch"/{upper,work} "$root" || return
 	if ! mount -t overlay overlay -o "lowerdir=$lower,upperdir=$scratch/upper,workdir=$scratch/work" "$root"; then
 		echo "overlayfs not available, copying $lower"
-		cp -a "$lower/." "$root/"
+		cp -a "$lower/." "$root/" || return
 	fi
-	mount -t proc proc "$root/proc"
+	mount -t proc proc "$root/proc" || return
 	cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 }
 
