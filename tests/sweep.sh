@@ -45,7 +45,8 @@ for s in "${suites[@]}"; do step "chroot-$s" "$here/vm/chroot.sh" "$s" || { tota
 # The kernel releases with headers in the archive, as the chroot's apt sees
 # them: linux-headers-RELEASE for the amd64, cloud-amd64 and rt-amd64 flavours.
 archive_kernels() {
-	in_chroot apt-cache search --names-only '^linux-headers-[0-9][^ ]*-(amd64|cloud-amd64|rt-amd64)$' |
+	# X.Y.Z: releases, not meta packages such as linux-headers-6.12-amd64.
+	in_chroot apt-cache search --names-only '^linux-headers-[0-9]+\.[0-9]+\.[0-9][^ ]*-(amd64|cloud-amd64|rt-amd64)$' |
 		awk '{ sub("^linux-headers-", "", $1); print $1 }' | grep -E -- "$match" | sort -V || true
 }
 
@@ -73,9 +74,10 @@ sweep_one() {
 }
 
 # The first line of a failed build's log that says why.
+# (apt's "E: Can not write log" about /dev/pts is noise, not a reason.)
 why_failed() {
-	grep -m1 -E '^(btf-abi-gen|kcompat|nvme-mptcp): | error: |apt-get install .* failed|^E: ' "$1" ||
-		grep -m1 -F '***' "$1" || tail -n1 "$1"
+	grep -m1 -E '^(btf-abi-gen|kcompat|nvme-mptcp): | error: ' "$1" ||
+		grep -m1 -E 'apt-get install .* failed' "$1" || grep -m1 -F '***' "$1" || tail -n1 "$1"
 }
 
 {
@@ -106,6 +108,29 @@ for s in "${suites[@]}"; do
 	close_chroot
 done
 echo "swept on $(date -u +%F): $((passed + failed)) kernels" >>"$table"
+
+# The same, one row per series, suite and flavour (the README's table).
+{
+	echo
+	echo "| series | suite | flavour | releases | built |"
+	echo "|---|---|---|---|---|"
+	awk -F' *[|] *' 'NR > 2 && $2 ~ /^[0-9]/ {
+		split($2, v, ".")
+		rel = $2
+		sub(/-(cloud-|rt-)?amd64$/, "", rel)
+		key = v[1] "." v[2] "|" $4 "|" $3
+		total[key]++
+		ok[key] += ($5 == "ok")
+		rels[key] = rels[key] (rels[key] == "" ? "" : ", ") rel
+	} END {
+		for (k in total) {
+			split(k, p, "|")
+			printf "| %s | %s | %s | %s | %d of %d |\n", p[1], p[2], p[3], rels[k], ok[k], total[k]
+		}
+	}' "$table" | sort -V
+} >"$table.by-series"
+cat "$table.by-series" >>"$table"
+rm -f "$table.by-series"
 # A sweep that found no kernel at all tested nothing.
 ((passed + failed > 0)) || report FAIL sweep kernels 0 "no kernel found in the archive" "$out/steps.log"
 totals
