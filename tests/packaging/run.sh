@@ -246,8 +246,10 @@ collect_modules() {
 }
 
 # What a kernel package's postinst does: run-parts on /etc/kernel/postinst.d.
+# kernel_postinst KVER [HOOKS]: HOOKS is header_postinst.d for what a
+# headers package's postinst runs.
 kernel_postinst() {
-	in_chroot run-parts --report --exit-on-error --arg="$1" --arg="/boot/vmlinuz-$1" /etc/kernel/postinst.d
+	in_chroot run-parts --report --exit-on-error --arg="$1" --arg="/boot/vmlinuz-$1" "/etc/kernel/${2:-postinst.d}"
 }
 
 # A kernel dkms has headers for, but that lacks CONFIG_MPTCP: installing it
@@ -282,8 +284,7 @@ build_fails_kernel() {
 	in_chroot cat "/lib/modules/$1/build/.config" >"$root/lib/modules/$kver/build/.config"
 	for hooks in postinst.d header_postinst.d; do
 		rc=0
-		text=$(in_chroot run-parts --report --exit-on-error --arg="$kver" --arg="/boot/vmlinuz-$kver" \
-			"/etc/kernel/$hooks" 2>&1) || rc=$?
+		text=$(kernel_postinst "$kver" "$hooks" 2>&1) || rc=$?
 		echo "--- /etc/kernel/$hooks (exit $rc)"
 		echo "$text"
 		((rc == 0)) || fail "kernel $hooks hooks failed (exit $rc): the kernel package would not install"
