@@ -14,23 +14,38 @@
 
 static struct dentry *nvme_mptcp_debugfs_root;
 
-/* The queue's socket kind ("-" when not live); @info filled when live. */
-static const char *nvme_mptcp_queue_kind(struct nvme_mptcp_queue *queue,
-					 struct mptcp_compat_path_info *info,
-					 int *ret)
+enum nvme_mptcp_sock_kind {
+	NVME_MPTCP_SOCK_DOWN,
+	NVME_MPTCP_SOCK_TCP,
+	NVME_MPTCP_SOCK_MPTCP,
+	NVME_MPTCP_SOCK_UNKNOWN,
+};
+
+static const char *const nvme_mptcp_sock_kinds[] = {
+	[NVME_MPTCP_SOCK_DOWN]		= "-",
+	[NVME_MPTCP_SOCK_TCP]		= "tcp",
+	[NVME_MPTCP_SOCK_MPTCP]		= "mptcp",
+	[NVME_MPTCP_SOCK_UNKNOWN]	= "?",
+};
+
+/* What the queue's socket runs (DOWN when not live); @info filled when live. */
+static enum nvme_mptcp_sock_kind
+nvme_mptcp_queue_kind(struct nvme_mptcp_queue *queue,
+		      struct mptcp_compat_path_info *info, int *ret)
 {
-	const char *kind = "-";
+	enum nvme_mptcp_sock_kind kind = NVME_MPTCP_SOCK_DOWN;
 
 	*ret = -ENOTCONN;
 	mutex_lock(&queue->queue_lock);
 	if (test_bit(NVME_MPTCP_Q_LIVE, &queue->flags)) {
 		*ret = mptcp_compat_path_info(queue->sock, info);
 		if (*ret == -EOPNOTSUPP || (!*ret && info->fallback))
-			kind = "tcp";	/* the peer does not speak MPTCP */
+			/* the peer does not speak MPTCP */
+			kind = NVME_MPTCP_SOCK_TCP;
 		else if (!*ret)
-			kind = "mptcp";
+			kind = NVME_MPTCP_SOCK_MPTCP;
 		else
-			kind = "?";
+			kind = NVME_MPTCP_SOCK_UNKNOWN;
 	}
 	mutex_unlock(&queue->queue_lock);
 	return kind;
@@ -40,12 +55,12 @@ static void nvme_mptcp_show_queue(struct seq_file *m,
 				  struct nvme_mptcp_queue *queue)
 {
 	struct mptcp_compat_path_info info = { };
-	const char *kind;
+	enum nvme_mptcp_sock_kind kind;
 	int ret;
 
 	kind = nvme_mptcp_queue_kind(queue, &info, &ret);
-	seq_printf(m, "%d %s %u %llu %llu %llu %llu %llu",
-		   queue->qid, kind, ret ? 0 : info.subflows,
+	seq_printf(m, "%d %s %u %llu %llu %llu %llu %llu", queue->qid,
+		   nvme_mptcp_sock_kinds[kind], ret ? 0 : info.subflows,
 		   queue->stats.pdus_tx, queue->stats.pdus_rx,
 		   queue->stats.bytes_tx, queue->stats.bytes_rx,
 		   queue->stats.eagain_tx);
@@ -65,12 +80,12 @@ static void nvme_mptcp_show_ctrl(struct nvme_mptcp_ctrl *ctrl, void *arg)
 
 	for (i = 0; i < ctrl->ctrl.queue_count; i++) {
 		struct mptcp_compat_path_info info = { };
-		const char *kind;
+		enum nvme_mptcp_sock_kind kind;
 
 		kind = nvme_mptcp_queue_kind(&ctrl->queues[i], &info, &ret);
-		if (!strcmp(kind, "tcp"))
+		if (kind == NVME_MPTCP_SOCK_TCP)
 			fallback++;
-		if (strcmp(kind, "mptcp"))
+		if (kind != NVME_MPTCP_SOCK_MPTCP)
 			continue;
 		mptcp++;
 		lo = min_t(unsigned int, lo, info.subflows);
