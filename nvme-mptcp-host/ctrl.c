@@ -5,6 +5,8 @@
  * nvme-core follows the contract every fabrics transport keeps: quiesce
  * before stopping queues, cancel what is left, then free.
  */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
 #include <linux/module.h>
 #include <linux/inet.h>
 #include <linux/netdevice.h>
@@ -454,10 +456,38 @@ static void nvme_mptcp_destroy_queues(struct nvme_mptcp_ctrl *ctrl)
 	kfree(ctrl->queues);
 }
 
+/*
+ * A controller pins this module until it is freed, so rmmod waits for the
+ * controllers to go (nvme-core holds our module only while a device file is
+ * open and while create runs).  free_ctrl cannot simply module_put(): its
+ * own last instructions could then run after a racing rmmod freed them.
+ * The pin is a file whose fops this module owns, and the kernel drops the
+ * module reference after the file's last fput, outside this module: from
+ * task_work once a user task (nvme disconnect) has left free_ctrl, or from
+ * the delayed-fput work for kernel threads, where module exit flushes
+ * nvme_delete_wq, in which nvme-core's deletes end.
+ */
+static const struct file_operations nvme_mptcp_pin_fops = {
+	.owner	= THIS_MODULE,
+};
+
+static int nvme_mptcp_pin_module(struct nvme_mptcp_ctrl *ctrl)
+{
+	struct file *pin;
+
+	pin = anon_inode_getfile("[nvme-mptcp]", &nvme_mptcp_pin_fops, NULL,
+				 O_RDONLY);
+	if (IS_ERR(pin))
+		return PTR_ERR(pin);
+	ctrl->pin = pin;
+	return 0;
+}
+
 static void nvme_mptcp_free_ctrl(struct nvme_ctrl *nctrl)
 {
 	struct nvme_mptcp_ctrl *ctrl = to_mptcp_ctrl(nctrl);
 	bool created = !list_empty(&ctrl->list);
+	struct file *pin = ctrl->pin;
 
 	if (created) {
 		mutex_lock(&nvme_mptcp_ctrls_lock);
@@ -470,8 +500,8 @@ static void nvme_mptcp_free_ctrl(struct nvme_ctrl *nctrl)
 	nvme_mptcp_destroy_queues(ctrl);
 	put_net(ctrl->net);
 	kfree(ctrl);
-	if (created)
-		module_put(THIS_MODULE);
+	if (pin)
+		fput(pin);
 }
 
 static int nvme_mptcp_get_address(struct nvme_ctrl *nctrl, char *buf, int size)
@@ -673,6 +703,9 @@ struct nvme_ctrl *nvme_mptcp_create_ctrl(struct device *dev,
 		return ERR_CAST(ctrl);
 
 	/* From here on the last reference frees ctrl (free_ctrl). */
+	ret = nvme_mptcp_pin_module(ctrl);
+	if (ret)
+		goto out_put;
 	ret = kc_nvme_add_ctrl(&ctrl->ctrl);
 	if (ret)
 		goto out_put;
@@ -687,8 +720,6 @@ struct nvme_ctrl *nvme_mptcp_create_ctrl(struct device *dev,
 	dev_info(ctrl->ctrl.device, "new ctrl: NQN \"%s\", addr %pISpc, hostnqn: %s\n",
 		 opts->subsysnqn, &ctrl->addr, opts->host->nqn);
 
-	/* Unloading the module must wait for every controller to go. */
-	__module_get(THIS_MODULE);
 	mutex_lock(&nvme_mptcp_ctrls_lock);
 	list_add_tail(&ctrl->list, &nvme_mptcp_ctrls);
 	mutex_unlock(&nvme_mptcp_ctrls_lock);

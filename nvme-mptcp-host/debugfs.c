@@ -64,9 +64,12 @@ static void nvme_mptcp_show_queue(struct seq_file *m,
 		   queue->stats.pdus_tx, queue->stats.pdus_rx,
 		   queue->stats.bytes_tx, queue->stats.bytes_rx,
 		   queue->stats.eagain_tx);
-	if (!ret)
+	/* A kernel that keeps no MPTCP byte counters (6.1): not zeros. */
+	if (!ret && info.has_byte_counters)
 		seq_printf(m, " %llu %llu %llu", info.bytes_sent,
 			   info.bytes_received, info.bytes_retrans);
+	else if (!ret)
+		seq_puts(m, " n/a n/a n/a");
 	seq_putc(m, '\n');
 }
 

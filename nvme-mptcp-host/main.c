@@ -150,10 +150,14 @@ static int __init nvme_mptcp_init(void)
 
 static void __exit nvme_mptcp_exit(void)
 {
-	/* Every controller holds a module reference, so none is left. */
+	/* Every controller pins the module until freed, so none is left. */
 	nvmf_unregister_transport(&nvme_mptcp_transport);
 	if (nvme_mptcp_tcp)
 		nvme_mptcp_stop_serving_tcp();
+	/*
+	 * A free_ctrl run by nvme-core's delete work may not have returned
+	 * yet when its pin's delayed fput let us be unloaded (ctrl.c).
+	 */
 	flush_workqueue(nvme_delete_wq);
 	nvme_mptcp_debugfs_exit();
 	destroy_workqueue(nvme_mptcp_wq);
@@ -164,4 +168,3 @@ module_exit(nvme_mptcp_exit);
 
 MODULE_DESCRIPTION("NVMe over MPTCP host transport");
 MODULE_LICENSE("GPL");
-MODULE_ALIAS("nvme-mptcp");

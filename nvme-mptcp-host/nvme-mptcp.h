@@ -20,9 +20,6 @@
 #include <linux/wait.h>
 #include "nvme-host-api.h"
 
-#define NVME_MPTCP_DIGEST_LEN	4
-/* In-capsule data the admin queue accepts (the I/O queues use IOCCSZ). */
-#define NVME_MPTCP_ADMIN_CCSZ	SZ_8K
 /* How long queue setup waits for the controller's ICResp. */
 #define NVME_MPTCP_ICRESP_TIMEOUT	(10 * HZ)
 /* Bound on connect(): MPTCP has no TCP_SYNCNT. */
@@ -33,8 +30,6 @@
  * many, not one each.  Larger data goes straight into the request.
  */
 #define NVME_MPTCP_RX_STAGE	SZ_16K
-/* The smallest MAXH2CDATA the protocol allows a controller to offer. */
-#define NVME_MPTCP_MIN_MAXH2CDATA	4096
 
 /*
  * Values of nvme-core #defines that BTF cannot carry.  They are part of
@@ -91,9 +86,11 @@ struct nvme_mptcp_request {
 	u32			data_done;	/* bytes sent or received */
 	u32			r2t_left;	/* left in the current R2T */
 	u32			pdu_data_left;	/* left in the PDU being sent */
-	u32			ttag;
+	u16			ttag;		/* opaque: echoed as the controller sent it */
 	u32			sent;		/* of the current header/digest */
-	__le16			status;		/* set on a data digest error */
+	__le16			status;		/* data digest error, early answer */
+	bool			answered;	/* response came while being sent */
+	union nvme_result	result;		/* ... with this result */
 	enum nvme_mptcp_send_state state;
 	bool			tx_busy;	/* queued or being sent */
 	struct nvme_mptcp_cursor cursor;
@@ -146,7 +143,7 @@ struct nvme_mptcp_queue {
 		struct nvme_tcp_data_pdu c2h;
 		struct nvme_tcp_r2t_pdu	 r2t;
 		struct nvme_tcp_term_pdu term;
-		u8 raw[sizeof(struct nvme_tcp_rsp_pdu) + NVME_MPTCP_DIGEST_LEN];
+		u8 raw[sizeof(struct nvme_tcp_rsp_pdu) + NVME_TCP_DIGEST_LENGTH];
 	} rx_pdu;
 	u32			rx_pdu_got;
 	u32			rx_data_left;
@@ -174,6 +171,7 @@ struct nvme_mptcp_ctrl {
 	struct delayed_work	connect_work;
 	struct list_head	list;
 	struct dentry		*debugfs;
+	struct file		*pin;		/* holds this module (ctrl.c) */
 };
 
 static inline struct nvme_mptcp_ctrl *to_mptcp_ctrl(struct nvme_ctrl *ctrl)
@@ -188,12 +186,12 @@ static inline struct nvme_mptcp_request *to_mptcp_req(struct request *rq)
 
 static inline u8 nvme_mptcp_hdgst_len(struct nvme_mptcp_queue *queue)
 {
-	return queue->hdr_digest ? NVME_MPTCP_DIGEST_LEN : 0;
+	return queue->hdr_digest ? NVME_TCP_DIGEST_LENGTH : 0;
 }
 
 static inline u8 nvme_mptcp_ddgst_len(struct nvme_mptcp_queue *queue)
 {
-	return queue->data_digest ? NVME_MPTCP_DIGEST_LEN : 0;
+	return queue->data_digest ? NVME_TCP_DIGEST_LENGTH : 0;
 }
 
 static inline enum nvme_ctrl_state nvme_mptcp_state(struct nvme_ctrl *ctrl)
@@ -210,7 +208,6 @@ void nvme_mptcp_visit_ctrls(nvme_mptcp_ctrl_fn fn, void *arg);
 struct nvme_ctrl *nvme_mptcp_create_ctrl(struct device *dev,
 					 struct nvmf_ctrl_options *opts);
 void nvme_mptcp_error_recovery(struct nvme_ctrl *ctrl);
-void nvme_mptcp_delete_all(void);
 
 /* queue.c */
 int nvme_mptcp_init_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
@@ -237,6 +234,7 @@ void nvme_mptcp_reset_send(struct nvme_mptcp_queue *queue);
 /* rx.c */
 void nvme_mptcp_init_recv(struct nvme_mptcp_queue *queue);
 int nvme_mptcp_try_recv(struct nvme_mptcp_queue *queue);
+void nvme_mptcp_complete_answered(struct nvme_mptcp_request *req);
 
 /* data.c */
 void nvme_mptcp_cursor_init(struct nvme_mptcp_request *req, unsigned int dir);

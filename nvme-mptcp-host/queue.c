@@ -205,7 +205,7 @@ static int nvme_mptcp_icreq(struct nvme_mptcp_queue *queue)
 		goto out;
 	}
 	maxdata = le32_to_cpu(icresp->maxdata);
-	if (maxdata < NVME_MPTCP_MIN_MAXH2CDATA || maxdata % 4) {
+	if (maxdata < NVME_TCP_MIN_MAXH2CDATA || maxdata % 4) {
 		dev_err(dev, "queue %d: invalid maxh2cdata %u\n", queue->qid,
 			maxdata);
 		goto out;
@@ -320,11 +320,12 @@ int nvme_mptcp_alloc_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 	atomic_set(&queue->nr_cqe, 0);
 	queue->hdr_digest = opts->hdr_digest;
 	queue->data_digest = opts->data_digest;
+	/* The admin queue's capsules take 8 KiB of data, I/O's IOCCSZ. */
 	if (qid)
 		queue->cmnd_capsule_len = ctrl->ctrl.ioccsz * 16;
 	else
 		queue->cmnd_capsule_len = sizeof(struct nvme_command) +
-					  NVME_MPTCP_ADMIN_CCSZ;
+					  NVME_TCP_ADMIN_CCSZ;
 
 	ret = mptcp_compat_sock_create(ctrl->net, ctrl->addr.ss_family,
 				       IPPROTO_MPTCP, &queue->sock);

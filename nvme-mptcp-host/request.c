@@ -73,6 +73,7 @@ static void nvme_mptcp_prep_send(struct nvme_mptcp_request *req)
 	req->r2t_left = 0;
 	req->pdu_data_left = 0;
 	req->status = 0;
+	req->answered = false;
 	req->sent = 0;
 	req->state = NVME_MPTCP_SEND_CMD;
 	req->tx_busy = true;
@@ -85,6 +86,10 @@ static void nvme_mptcp_setup_capsule(struct nvme_mptcp_request *req,
 	struct nvme_command *cmd = &req->cmd.cmd;
 	u32 icd = queue->cmnd_capsule_len - sizeof(struct nvme_command);
 	bool write = rq_data_dir(rq) == WRITE;
+
+	/* Fabrics commands have 8 KiB in the capsule on any queue (IOCCSZ is for I/O). */
+	if (nvme_is_fabrics(cmd))
+		icd = NVME_TCP_ADMIN_CCSZ;
 
 	nvme_mptcp_prep_send(req);
 	req->data_len = blk_rq_nr_phys_segments(rq) ? blk_rq_payload_bytes(rq) : 0;

@@ -127,6 +127,28 @@ static void nvme_mptcp_complete_rq(struct request *rq, __le16 status,
 		nvme_complete_rq(rq);
 }
 
+/*
+ * Success with less data than the buffer holds: a block read would hand
+ * its caller pages never written, so that is the controller's error.  Any
+ * other command moves what it moves (a passthrough with a generous buffer,
+ * a log shorter than asked for).
+ */
+static bool nvme_mptcp_read_short(struct nvme_mptcp_request *req)
+{
+	return req_op(blk_mq_rq_from_pdu(req)) == REQ_OP_READ &&
+	       req->data_done != req->data_len;
+}
+
+/* Transmit is done with a command the controller already answered. */
+void nvme_mptcp_complete_answered(struct nvme_mptcp_request *req)
+{
+	struct nvme_mptcp_queue *queue = req->queue;
+
+	nvme_mptcp_complete_rq(blk_mq_rq_from_pdu(req), req->status,
+			       req->result);
+	nvme_mptcp_count_cqe(queue);
+}
+
 static int nvme_mptcp_handle_rsp(struct nvme_mptcp_queue *queue)
 {
 	struct nvme_completion *cqe = &queue->rx_pdu.rsp.cqe;
@@ -152,12 +174,24 @@ static int nvme_mptcp_handle_rsp(struct nvme_mptcp_queue *queue)
 	if (!rq)
 		return nvme_mptcp_proto_err(queue, "response for unknown command_id", cid);
 	req = to_mptcp_req(rq);
-	if (req->tx_busy || queue->rx_req == req)
-		return nvme_mptcp_proto_err(queue, "response while command data is in flight", cid);
+	if (req->answered)
+		return nvme_mptcp_proto_err(queue, "second response for a command", cid);
+	if (req->tx_busy) {
+		/*
+		 * Answered before it took all the data (the controller failed
+		 * the command early).  The PDU being sent must still end where
+		 * its header says, and it reads the request's pages until
+		 * then: transmit completes the command once done with it.
+		 */
+		req->answered = true;
+		if (!req->status)
+			req->status = cqe->status;
+		req->result = cqe->result;
+		return 0;
+	}
 	status = req->status ? req->status : cqe->status;
-	/* Success with data missing would hand the caller stale buffers. */
-	if (!(le16_to_cpu(status) >> 1) && req->data_done != req->data_len)
-		return nvme_mptcp_proto_err(queue, "success before all data moved", cid);
+	if (!(le16_to_cpu(status) >> 1) && nvme_mptcp_read_short(req))
+		return nvme_mptcp_proto_err(queue, "read success before all data", cid);
 	nvme_mptcp_complete_rq(rq, status, cqe->result);
 	nvme_mptcp_count_cqe(queue);
 	return 0;
@@ -167,7 +201,7 @@ static int nvme_mptcp_handle_c2h(struct nvme_mptcp_queue *queue)
 {
 	struct nvme_tcp_data_pdu *c2h = &queue->rx_pdu.c2h;
 	u8 hdgst = nvme_mptcp_hdgst_len(queue);
-	u8 ddgst = (c2h->hdr.flags & NVME_TCP_F_DDGST) ? NVME_MPTCP_DIGEST_LEN : 0;
+	u8 ddgst = (c2h->hdr.flags & NVME_TCP_F_DDGST) ? NVME_TCP_DIGEST_LENGTH : 0;
 	u32 len = le32_to_cpu(c2h->data_length);
 	u32 off = le32_to_cpu(c2h->data_offset);
 	struct nvme_mptcp_request *req;
@@ -217,7 +251,7 @@ static int nvme_mptcp_handle_r2t(struct nvme_mptcp_queue *queue)
 		return nvme_mptcp_proto_err(queue, "R2T offset/length", off);
 
 	req->r2t_left = len;
-	req->ttag = le16_to_cpu(r2t->ttag);
+	req->ttag = r2t->ttag;
 	req->pdu_data_left = 0;
 	nvme_mptcp_setup_h2c(req);
 	req->tx_busy = true;
@@ -225,13 +259,26 @@ static int nvme_mptcp_handle_r2t(struct nvme_mptcp_queue *queue)
 	return 0;
 }
 
+/* The controller ends the connection, saying why (its FES). */
 static int nvme_mptcp_handle_term(struct nvme_mptcp_queue *queue)
 {
+	static const char *const fes_names[] = {
+		[NVME_TCP_FES_INVALID_PDU_HDR]	   = "invalid PDU header field",
+		[NVME_TCP_FES_PDU_SEQ_ERR]	   = "PDU sequence error",
+		[NVME_TCP_FES_HDR_DIGEST_ERR]	   = "header digest error",
+		[NVME_TCP_FES_DATA_OUT_OF_RANGE]   = "data transfer out of range",
+		[NVME_TCP_FES_DATA_LIMIT_EXCEEDED] = "data transfer limit exceeded",
+		[NVME_TCP_FES_UNSUPPORTED_PARAM]   = "unsupported parameter",
+	};
 	struct nvme_tcp_term_pdu *term = &queue->rx_pdu.term;
+	u16 fes = le16_to_cpu(term->fes);
 
+	queue->stats.pdus_rx++;
 	dev_err(queue->ctrl->ctrl.device,
-		"queue %d: controller terminated the connection (fes %#x)\n",
-		queue->qid, le16_to_cpu(term->fes));
+		"queue %d: controller terminated the connection: %s (fes %#x, fei %#x)\n",
+		queue->qid, fes < ARRAY_SIZE(fes_names) && fes_names[fes] ?
+		fes_names[fes] : "reserved", fes,
+		le16_to_cpu(term->feil) | le16_to_cpu(term->feiu) << 16);
 	return -ECONNRESET;
 }
 
@@ -262,7 +309,6 @@ static int nvme_mptcp_check_hdr(struct nvme_mptcp_queue *queue)
 			return nvme_mptcp_proto_err(queue, "PDU length (plen)", plen);
 		return 0;
 	case nvme_tcp_c2h_data:
-	case nvme_tcp_c2h_term:
 		return 0;
 	default:
 		return nvme_mptcp_proto_err(queue, "PDU type", hdr->type);
@@ -279,6 +325,14 @@ static int nvme_mptcp_recv_hdr(struct nvme_mptcp_queue *queue)
 	if (ret <= 0)
 		return ret;
 	queue->rx_pdu_got += ret;
+	/*
+	 * A C2HTermReq never has a header digest, whatever was negotiated,
+	 * and may be all the controller sends before closing: act on it
+	 * without waiting for digest bytes that will not come.
+	 */
+	if (queue->rx_pdu_got >= NVME_MPTCP_RX_HLEN &&
+	    queue->rx_pdu.hdr.type == nvme_tcp_c2h_term)
+		return nvme_mptcp_handle_term(queue);
 	if (queue->rx_pdu_got < want)
 		return ret;
 	queue->rx_pdu_got = 0;
@@ -294,11 +348,8 @@ static int nvme_mptcp_recv_hdr(struct nvme_mptcp_queue *queue)
 	case nvme_tcp_c2h_data:
 		err = nvme_mptcp_handle_c2h(queue);
 		break;
-	case nvme_tcp_r2t:
+	default:	/* nvme_tcp_r2t, the last type check_hdr lets by */
 		err = nvme_mptcp_handle_r2t(queue);
-		break;
-	default:
-		err = nvme_mptcp_handle_term(queue);
 		break;
 	}
 	return err ? err : ret;
@@ -316,8 +367,8 @@ static int nvme_mptcp_c2h_done(struct nvme_mptcp_queue *queue)
 	if (!(flags & NVME_TCP_F_DATA_SUCCESS))
 		return 0;
 	/* SUCCESS stands in for a response capsule. */
-	if (req->data_done != req->data_len)
-		return nvme_mptcp_proto_err(queue, "C2HData SUCCESS before all data",
+	if (nvme_mptcp_read_short(req))
+		return nvme_mptcp_proto_err(queue, "C2HData SUCCESS before all read data",
 					    req->data_done);
 	nvme_mptcp_complete_rq(rq, req->status, (union nvme_result) {});
 	nvme_mptcp_count_cqe(queue);
@@ -400,11 +451,11 @@ static int nvme_mptcp_recv_ddgst(struct nvme_mptcp_queue *queue)
 	int ret, err;
 
 	ret = nvme_mptcp_recv_buf(queue, (u8 *)&queue->rx_ddgst + queue->rx_ddgst_got,
-				  NVME_MPTCP_DIGEST_LEN - queue->rx_ddgst_got);
+				  NVME_TCP_DIGEST_LENGTH - queue->rx_ddgst_got);
 	if (ret <= 0)
 		return ret;
 	queue->rx_ddgst_got += ret;
-	if (queue->rx_ddgst_got < NVME_MPTCP_DIGEST_LEN)
+	if (queue->rx_ddgst_got < NVME_TCP_DIGEST_LENGTH)
 		return ret;
 	want = nvme_mptcp_crc_final(req->data_crc);
 	if (queue->rx_ddgst != want) {
@@ -429,7 +480,7 @@ int nvme_mptcp_try_recv(struct nvme_mptcp_queue *queue)
 	int consumed = 0, ret = -EAGAIN;
 
 	lockdep_assert_held(&queue->io_lock);
-	while (queue->rd_enabled && consumed < SZ_256K) {
+	while (READ_ONCE(queue->rd_enabled) && consumed < SZ_256K) {
 		switch (queue->rx_state) {
 		case NVME_MPTCP_RECV_HDR:
 			ret = nvme_mptcp_recv_hdr(queue);

@@ -56,9 +56,13 @@ static int nvme_mptcp_send_hdr(struct nvme_mptcp_request *req, void *hdr,
 	return ret;
 }
 
-static void nvme_mptcp_send_done(struct nvme_mptcp_queue *queue)
+/* Transmit is done with @req; a command already answered completes now. */
+static void nvme_mptcp_send_done(struct nvme_mptcp_request *req)
 {
-	queue->send_req = NULL;
+	req->tx_busy = false;
+	req->queue->send_req = NULL;
+	if (req->answered)
+		nvme_mptcp_complete_answered(req);
 }
 
 /* Prepare the next H2CData PDU of the R2T being answered. */
@@ -82,7 +86,7 @@ void nvme_mptcp_setup_h2c(struct nvme_mptcp_request *req)
 	h2c->hdr.pdo = sizeof(*h2c) + hdgst;
 	h2c->hdr.plen = cpu_to_le32(sizeof(*h2c) + hdgst + len + ddgst);
 	h2c->command_id = req->cmd.cmd.common.command_id;
-	h2c->ttag = cpu_to_le16(req->ttag);
+	h2c->ttag = req->ttag;
 	h2c->data_offset = cpu_to_le32(req->data_done);
 	h2c->data_length = cpu_to_le32(len);
 
@@ -96,12 +100,12 @@ void nvme_mptcp_setup_h2c(struct nvme_mptcp_request *req)
 /* After the data of a PDU (and its digest): what comes next. */
 static void nvme_mptcp_pdu_data_done(struct nvme_mptcp_request *req)
 {
-	if (req->r2t_left) {
+	/* The controller no longer wants data for a command it answered. */
+	if (req->r2t_left && !req->answered) {
 		nvme_mptcp_setup_h2c(req);
 		return;
 	}
-	req->tx_busy = false;
-	nvme_mptcp_send_done(req->queue);
+	nvme_mptcp_send_done(req);
 }
 
 static void nvme_mptcp_start_data(struct nvme_mptcp_request *req)
@@ -124,12 +128,11 @@ static int nvme_mptcp_send_cmd(struct nvme_mptcp_request *req)
 		req->pdu_data_left = req->inline_len;
 		nvme_mptcp_start_data(req);
 	} else {
-		/* Data, if any, moves on the controller's C2HData or R2T. */
-		req->tx_busy = false;
-		nvme_mptcp_send_done(queue);
 		/* Only now may its completion come (checked under io_lock). */
 		if (req == &queue->ctrl->async_req)
 			set_bit(NVME_MPTCP_CTRL_AEN_SENT, &queue->ctrl->flags);
+		/* Data, if any, moves on the controller's C2HData or R2T. */
+		nvme_mptcp_send_done(req);
 	}
 	return ret;
 }
@@ -190,7 +193,7 @@ static int nvme_mptcp_send_ddgst(struct nvme_mptcp_request *req)
 	struct nvme_mptcp_queue *queue = req->queue;
 	struct kvec vec = {
 		.iov_base = (u8 *)&req->ddgst + req->sent,
-		.iov_len = NVME_MPTCP_DIGEST_LEN - req->sent,
+		.iov_len = NVME_TCP_DIGEST_LENGTH - req->sent,
 	};
 	struct msghdr msg = { };
 	int ret;
@@ -202,7 +205,7 @@ static int nvme_mptcp_send_ddgst(struct nvme_mptcp_request *req)
 	if (ret <= 0)
 		return ret;
 	req->sent += ret;
-	if (req->sent == NVME_MPTCP_DIGEST_LEN)
+	if (req->sent == NVME_TCP_DIGEST_LENGTH)
 		nvme_mptcp_pdu_data_done(req);
 	return ret;
 }
@@ -230,13 +233,20 @@ static struct nvme_mptcp_request *nvme_mptcp_next_req(struct nvme_mptcp_queue *q
  */
 int nvme_mptcp_try_send(struct nvme_mptcp_queue *queue)
 {
-	struct nvme_mptcp_request *req = queue->send_req;
+	struct nvme_mptcp_request *req;
 
+again:
+	req = queue->send_req;
 	if (!req) {
 		req = nvme_mptcp_next_req(queue);
 		if (!req)
 			return 0;
 		queue->send_req = req;
+	}
+	/* Answered before its next H2CData began: the rest is not wanted. */
+	if (req->answered && req->state == NVME_MPTCP_SEND_H2C && !req->sent) {
+		nvme_mptcp_send_done(req);
+		goto again;
 	}
 
 	switch (req->state) {

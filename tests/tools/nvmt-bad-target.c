@@ -6,9 +6,18 @@
  *
  * usage: nvmt-bad-target ADDR PORT CASE COUNT
  *   serves COUNT connections; CASE is a number from the table below, or
- *   "random" for random bytes after a valid ICResp.
+ *   "random" for random bytes after a valid ICResp, or "live": an admin-only
+ *   (discovery) controller that the host brings live, and that answers the
+ *   vendor-specific admin opcodes below as a target may but rarely does:
+ *     0xc1 (write): R2T for all the data, takes 4 KiB of it, then fails the
+ *          command (Invalid Field, DNR) and reports on exit how much data
+ *          still came after that answer
+ *     0xc2 (read): 512 bytes of 0xab, then a successful response with
+ *          result 0x1234abcd, whatever the host's buffer
+ *     0xc6 (read): the same 512 bytes, success in the C2HData (no response)
  */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +29,10 @@
 /* PDU types, as include/linux/nvme-tcp.h numbers them. */
 enum {
 	ICRESP = 0x01, C2H_TERM = 0x03, CMD = 0x04, RSP = 0x05,
-	C2H_DATA = 0x07, R2T = 0x09,
+	H2C_DATA = 0x06, C2H_DATA = 0x07, R2T = 0x09,
 };
+#define F_LAST		0x04		/* C2HData: last of the command */
+#define F_SUCCESS	0x08		/* C2HData: stands in for a response */
 
 struct hdr {
 	uint8_t type, flags, hlen, pdo;
@@ -35,6 +46,7 @@ static const char *const cases[] = {
 	"response plen too long", "C2HTermReq", "truncated PDU then close",
 };
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
+#define LIVE	-2
 
 static int read_full(int fd, void *buf, size_t len)
 {
@@ -81,6 +93,212 @@ static int read_capsule(int fd, uint16_t *cid)
 	return 0;
 }
 
+/* ---- "live": an admin-only controller the host brings live ---- */
+
+struct live {
+	int fd;
+	uint64_t cc;
+	uint8_t sqe[64];
+	uint8_t data[16384];		/* in-capsule data */
+	uint32_t data_len;
+	uint64_t late_h2c;		/* H2CData bytes after a failing answer */
+	uint64_t h2c_total;		/* ... of how many the command had */
+	bool failed_early;
+};
+
+static uint16_t get16(const uint8_t *p) { return p[0] | p[1] << 8; }
+static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
+
+static void set16(uint8_t *p, uint16_t v) { p[0] = v; p[1] = v >> 8; }
+static void set32(uint8_t *p, uint32_t v) { set16(p, v); set16(p + 2, v >> 16); }
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+	return write(fd, buf, len) == (ssize_t)len ? 0 : -1;
+}
+
+static int discard(int fd, uint64_t len)
+{
+	char skip[4096];
+
+	while (len) {
+		uint32_t n = len < sizeof(skip) ? len : sizeof(skip);
+
+		if (read_full(fd, skip, n))
+			return -1;
+		len -= n;
+	}
+	return 0;
+}
+
+/* A response capsule; @status as the spec numbers it (SCT/SC, DNR). */
+static int send_rsp(struct live *l, uint16_t status, uint64_t result)
+{
+	uint8_t pdu[24] = { 0 };
+
+	put_hdr(pdu, RSP, 24, 24);
+	set32(pdu + 8, result);
+	set32(pdu + 12, result >> 32);
+	memcpy(pdu + 20, l->sqe + 2, 2);	/* command_id */
+	set16(pdu + 22, status << 1);
+	return write_full(l->fd, pdu, sizeof(pdu));
+}
+
+static int send_c2h(struct live *l, const void *data, uint32_t len,
+		    uint8_t flags)
+{
+	uint8_t pdu[24] = { 0 };
+
+	put_hdr(pdu, C2H_DATA, 24, 24 + len);
+	pdu[1] = flags;
+	pdu[3] = 24;
+	memcpy(pdu + 8, l->sqe + 2, 2);
+	set32(pdu + 16, len);
+	if (write_full(l->fd, pdu, sizeof(pdu)))
+		return -1;
+	return write_full(l->fd, data, len);
+}
+
+/* Fabrics commands: Connect, Property Get and Set. */
+static int live_fabrics(struct live *l)
+{
+	uint32_t off = get32(l->sqe + 44);
+	uint64_t val = 0;
+
+	switch (l->sqe[4]) {
+	case 0x01:				/* Connect */
+		return send_rsp(l, 0, 1);	/* cntlid 1 */
+	case 0x00:				/* Property Set */
+		if (off == 0x14)
+			l->cc = get32(l->sqe + 48);
+		return send_rsp(l, 0, 0);
+	case 0x04:				/* Property Get */
+		if (off == 0x00)		/* CAP: MQES 127, TO 5 s, NVM */
+			val = 127 | 10u << 24 | 1ull << 37;
+		else if (off == 0x08)		/* VS 1.0: no newer CNS values */
+			val = 0x00010000;
+		else if (off == 0x14)
+			val = l->cc;
+		else if (off == 0x1c)		/* CSTS: RDY as CC.EN, SHN done */
+			val = (l->cc & 1) | ((l->cc >> 14 & 3) ? 2 << 2 : 0);
+		return send_rsp(l, 0, val);
+	}
+	return send_rsp(l, 0x4002, 0);
+}
+
+static int live_identify(struct live *l)
+{
+	static const char nqn[] = "nqn.2014-08.org.nvmexpress.discovery";
+	uint8_t id[4096] = { 0 };
+
+	if (l->sqe[40] != 1)			/* only Identify Controller */
+		return send_rsp(l, 0x4002, 0);
+	memcpy(id + 4, "nvmt-bad-target     ", 20);		/* SN */
+	memcpy(id + 24, "nvmt-bad-target", 15);		/* MN */
+	memset(id + 39, ' ', 25);
+	memcpy(id + 64, "1.0     ", 8);			/* FR */
+	set16(id + 78, 1);				/* CNTLID */
+	set32(id + 80, 0x00010000);			/* VER */
+	id[111] = 2;					/* discovery ctrl */
+	id[512] = 0x66;					/* SQES */
+	id[513] = 0x44;					/* CQES */
+	set16(id + 514, 128);				/* MAXCMD */
+	set32(id + 536, 1);				/* SGLS */
+	memcpy(id + 768, nqn, sizeof(nqn) - 1);		/* SUBNQN */
+	set32(id + 1792, 4);				/* IOCCSZ */
+	set32(id + 1796, 1);				/* IORCSZ */
+	if (send_c2h(l, id, sizeof(id), F_LAST))
+		return -1;
+	return send_rsp(l, 0, 0);
+}
+
+/* 0xc1: ask for all the data, take 4 KiB, fail the command meanwhile. */
+static int live_fail_early(struct live *l)
+{
+	uint32_t len = get32(l->sqe + 32);	/* SGL length */
+	uint8_t pdu[24] = { 0 }, h2c[24];
+
+	put_hdr(pdu, R2T, 24, 24);
+	memcpy(pdu + 8, l->sqe + 2, 2);
+	set16(pdu + 10, 0x5a5a);		/* ttag */
+	set32(pdu + 16, len);
+	if (write_full(l->fd, pdu, sizeof(pdu)) || read_full(l->fd, h2c, 24) ||
+	    h2c[0] != H2C_DATA || get32(h2c + 4) - 24 < 4096 ||
+	    discard(l->fd, 4096))
+		return -1;
+	l->failed_early = true;
+	l->h2c_total = len;
+	l->late_h2c = get32(h2c + 4) - 24 - 4096;
+	if (send_rsp(l, 0x4002, 0))
+		return -1;
+	/* The rest of this PDU must still come: the stream stays framed. */
+	return discard(l->fd, l->late_h2c);
+}
+
+static int live_command(struct live *l)
+{
+	static uint8_t short_data[512];
+
+	switch (l->sqe[0]) {
+	case 0x7f:
+		return live_fabrics(l);
+	case 0x06:
+		return live_identify(l);
+	case 0x0c:				/* AER: outstanding for good */
+		return 0;
+	case 0x18:				/* Keep Alive */
+		return send_rsp(l, 0, 0);
+	case 0xc1:
+		return live_fail_early(l);
+	case 0xc2:
+		memset(short_data, 0xab, sizeof(short_data));
+		if (send_c2h(l, short_data, sizeof(short_data), F_LAST))
+			return -1;
+		return send_rsp(l, 0, 0x1234abcd);
+	case 0xc6:
+		memset(short_data, 0xab, sizeof(short_data));
+		return send_c2h(l, short_data, sizeof(short_data),
+				F_LAST | F_SUCCESS);
+	}
+	return send_rsp(l, 0x4001, 0);		/* Invalid Opcode, DNR */
+}
+
+/* Commands until the host closes; H2CData after a failing answer counted. */
+static void serve_live(int fd)
+{
+	static struct live l;
+	struct hdr h;
+
+	memset(&l, 0, sizeof(l));
+	l.fd = fd;
+	for (;;) {
+		uint32_t plen;
+
+		if (read_full(fd, &h, sizeof(h)))
+			break;
+		plen = le32toh(h.plen);
+		if (h.type == H2C_DATA) {
+			if (!l.failed_early || plen < 24 ||
+			    discard(fd, plen - sizeof(h)))
+				break;
+			l.late_h2c += plen - 24;
+			continue;
+		}
+		if (h.type != CMD || plen < 72 || plen - 72 > sizeof(l.data) ||
+		    read_full(fd, l.sqe, 64) ||
+		    read_full(fd, l.data, plen - 72))
+			break;
+		l.data_len = plen - 72;
+		if (live_command(&l))
+			break;
+	}
+	if (l.failed_early)
+		printf("data after the failing answer: %llu of %llu bytes\n",
+		       (unsigned long long)l.late_h2c,
+		       (unsigned long long)l.h2c_total);
+	fflush(stdout);
+}
+
 static void serve(int fd, long c)
 {
 	uint8_t icreq[128], icresp[128] = { 0 }, pdu[64] = { 0 };
@@ -105,6 +323,10 @@ static void serve(int fd, long c)
 	if (write(fd, icresp, sizeof(icresp)) != sizeof(icresp) ||
 	    (c >= 0 && c <= 2))
 		return;
+	if (c == LIVE) {
+		serve_live(fd);
+		return;
+	}
 	if (read_capsule(fd, &cid))
 		return;
 
@@ -172,12 +394,14 @@ int main(int argc, char **argv)
 	long c, count, i;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: %s ADDR PORT CASE|random COUNT\n", argv[0]);
+		fprintf(stderr, "usage: %s ADDR PORT CASE|random|live COUNT\n", argv[0]);
 		for (c = 0; c < (long)NCASES; c++)
 			fprintf(stderr, "  case %ld: %s\n", c, cases[c]);
 		return 2;
 	}
 	c = strcmp(argv[3], "random") ? atol(argv[3]) : -1;
+	if (!strcmp(argv[3], "live"))
+		c = LIVE;
 	count = atol(argv[4]);
 	sa.sin_port = htons(atoi(argv[2]));
 	if (inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1)
@@ -190,7 +414,7 @@ int main(int argc, char **argv)
 	}
 	srandom(getpid());
 	/* A host that never comes must not hang the test VM. */
-	alarm(120);
+	alarm(c == LIVE ? 300 : 120);
 	for (i = 0; i < count; i++) {
 		int fd = accept(lfd, NULL, NULL);
 
