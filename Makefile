@@ -67,8 +67,15 @@ check:
 sweep:
 	tests/sweep.sh
 
+# The fault suite's long variant: each way of losing a path on its own, a
+# longer flap and 50 churn rounds, on the full list (about 25 min a kernel).
+SOAK_KERNELS ?= 6.1,6.12,newest
+soak:
+	tests/run-matrix.sh --kernels $(SOAK_KERNELS) --out test-results/soak --scenarios \
+		fault-paths:ways=blackhole+blackhole+blackhole,fault-paths:ways=down+down+down:native=0,fault-paths:ways=addr+addr+addr:native=0:flap=30:secs=10,fault-ctrl:rounds=50
+
 # A newcomer's first command: boot the default kernel and show it working.
 demo:
 	tests/run-matrix.sh --kernels 6.12 --scenarios demo --show --out test-results/demo
 
-.PHONY: all check-config generated modules install clean style unit check sweep demo
+.PHONY: all check-config generated modules install clean style unit check sweep soak demo

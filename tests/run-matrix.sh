@@ -14,10 +14,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/vm/common.sh"
 
 kernels=$(kernel_ids | paste -sd,)
-# NAME or NAME:ARGS (ARGS as the scenario takes them in nvmt.args).
+# NAME or NAME:ARG[:ARG...] (each ARG as the scenario takes it in nvmt.args).
 scenarios=baseline-tcp,load-unload,mptcp-compat-sockets,host-tcp-target,host-reconnect,host-features,host-bad-target
 scenarios+=,target-host-tcp,target-mptcp:paths=2,target-mptcp:paths=4,target-ports,target-conflict,target-badpdu
-scenarios+=,target-nvmetcli,host-tcp-dropin
+scenarios+=,target-nvmetcli,host-tcp-dropin,fault-paths
+# Controller churn (fault-ctrl's rounds) crashed a 6.12 guest once
+# (README, Limitations): it runs in make soak until that is fixed.
+scenarios+=,fault-ctrl:rounds=0
 # Kernels marked "quick" in kernels.list run only these: another build or
 # flavour of a series the full list covers, where what differs is where
 # types and modules live, the compiler, or preemption. Both modules loaded
@@ -114,7 +117,7 @@ for k in "${kernels[@]}"; do
 		fi
 		kernel_quick "$k" && [[ ,$quick, != *",$s,"* ]] && continue
 		start=$SECONDS
-		if NVMT_ACCEL=$accel NVMT_INITRAMFS=$initrd NVMT_INITRAMFS_PYTHON=$pylayer NVMT_ARGS=${args#:} \
+		if NVMT_ACCEL=$accel NVMT_INITRAMFS=$initrd NVMT_INITRAMFS_PYTHON=$pylayer NVMT_ARGS=$(tr : , <<<"${args#:}") \
 			"$here/vm/run.sh" "$k" "$name" "$kdir/$s" >"$kdir/$s.log" 2>&1; then
 			report PASS "$k" "$s" $((SECONDS - start))
 		else

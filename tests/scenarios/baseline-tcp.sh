@@ -31,7 +31,7 @@ nvme list-subsys
 
 say "fio write + verify on $NVMT_NSDEV"
 check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 64M
-check fio-verify-128k fio_verify "$NVMT_NSDEV" "$(stock_bs 128k)" 64M
+check fio-verify-128k stock_verify "$NVMT_NSDEV" 128k 64M
 
 say "teardown"
 check nvme-disconnect nvme_disconnect "$nqn"

@@ -91,7 +91,7 @@ check stock-not-loaded module_absent nvmet-tcp
 check conf-listener-is-mptcp listener_is mptcp
 require nvme-connect nvme_connect host tcp 10.10.1.1 4420 "$nqn"
 require nvme-blockdev nvme_wait_dev "$nqn"
-check fio-verify fio_verify "$NVMT_NSDEV" "$(stock_bs 16k)" 16M
+check fio-verify stock_verify "$NVMT_NSDEV" 16k 16M
 check nvme-disconnect nvme_disconnect "$nqn"
 check unload-conf unload_target
 rm -f "$conf"

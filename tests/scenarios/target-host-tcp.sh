@@ -55,8 +55,8 @@ else
 	echo "host-traddr: not checked, this kernel has no nvmet debugfs"
 fi
 check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 32M
-check fio-verify-128k fio_verify "$NVMT_NSDEV" "$(stock_bs 128k)" 64M
-check fio-verify-1m fio_verify "$NVMT_NSDEV" "$(stock_bs 1m)" 64M
+check fio-verify-128k stock_verify "$NVMT_NSDEV" 128k 64M
+check fio-verify-1m stock_verify "$NVMT_NSDEV" 1m 64M
 check_fails rmmod-with-port-enabled rmmod nvmet-mptcp
 check still-serving fio_verify "$NVMT_NSDEV" 4k 8M
 check nvme-disconnect nvme_disconnect "$nqn"
@@ -66,7 +66,7 @@ say "header and data digests"
 require nvme-connect-digests nvme_connect host tcp 10.10.1.1 4420 "$nqn" --hdr-digest --data-digest
 require nvme-blockdev-digests nvme_wait_dev "$nqn"
 check fio-verify-digests-4k fio_verify "$NVMT_NSDEV" 4k 32M
-check fio-verify-digests-128k fio_verify "$NVMT_NSDEV" "$(stock_bs 128k)" 64M
+check fio-verify-digests-128k stock_verify "$NVMT_NSDEV" 128k 64M
 check nvme-disconnect-digests nvme_disconnect "$nqn"
 
 say "second port: IPv6 wildcard, discovery"
@@ -81,7 +81,7 @@ check discovery-traddr grep -Eq "traddr: +fd00:1::1" <<<"$disc"
 check discovery-trtype grep -Eq "trtype: +tcp" <<<"$disc"
 require nvme-connect-ipv6 nvme_connect host tcp fd00:1::1 4421 "$nqn"
 require nvme-blockdev-ipv6 nvme_wait_dev "$nqn"
-check fio-verify-ipv6 fio_verify "$NVMT_NSDEV" "$(stock_bs 64k)" 32M
+check fio-verify-ipv6 stock_verify "$NVMT_NSDEV" 64k 32M
 check nvme-disconnect-ipv6 nvme_disconnect "$nqn"
 
 say "two ports, one controller each, at once"
@@ -89,7 +89,7 @@ require nvme-connect-port1 nvme_connect host tcp 10.10.1.1 4420 "$nqn"
 require nvme-connect-port2 nvme_connect host tcp fd00:1::1 4421 "$nqn"
 check two-controllers test "$(connected_ctrls)" -eq 2
 require nvme-blockdev-two nvme_wait_dev "$nqn"
-check fio-verify-two-ports fio_verify "$NVMT_NSDEV" "$(stock_bs 16k)" 16M
+check fio-verify-two-ports stock_verify "$NVMT_NSDEV" 16k 16M
 check nvme-disconnect-two nvme_disconnect "$nqn"
 
 say "port disabled under a live controller, then enabled again"

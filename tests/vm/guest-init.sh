@@ -2,7 +2,7 @@
 # /init of the test VM (runs as pid 1 from the initramfs). Mounts the usual
 # filesystems, runs the scenario named by nvmt.scenario= on the kernel command
 # line, and reports to the second serial port, which the host parses:
-#   NVMT-RC: <exit code>, the scenario's RESULT: lines, the dmesg between
+#   NVMT-RC: <exit code>, the scenario's RESULT: and FIGURE: lines, the dmesg between
 #   NVMT-DMESG-BEGIN/END, and NVMT-SENTINEL as the very last line.
 # No `set -e`: pid 1 must always get to power-off, or the host waits for its timeout.
 set -uo pipefail
@@ -35,7 +35,7 @@ echo "NVMT: scenario end rc=$rc" | tee /dev/kmsg
 
 {
 	echo "NVMT-RC: $rc"
-	grep -a '^RESULT:' /tmp/scenario.log 2>/dev/null
+	grep -a -E '^(RESULT|FIGURE):' /tmp/scenario.log 2>/dev/null
 	echo "NVMT-DMESG-BEGIN"
 	dmesg
 	echo "NVMT-DMESG-END"

@@ -121,7 +121,7 @@ fi
 	echo "kernel: $id $kver"
 	echo "scenario: $scenario ${NVMT_ARGS:-}"
 	echo "accel: $accel, boots: $boots, seconds: $secs"
-	grep '^RESULT:' "$out/serial2.txt" || true
+	grep -E '^(RESULT|FIGURE):' "$out/serial2.txt" || true
 } >"$out/result.txt"
 log "$id $scenario: $verdict (${secs}s)"
 [[ $verdict == PASS ]]

@@ -1,0 +1,199 @@
+#!/bin/bash
+# Paths lost and given back while fio writes and verifies, nvme-mptcp ->
+# nvmet-mptcp over 4 shaped paths:
+#  - loss: paths 1, 2 and 3 lost a few seconds apart (path 1 carries the
+#    initial subflow), then given back one by one. No I/O or verify error,
+#    no controller reset, and every path carries data again within 10 s;
+#  - flapping: path 2 lost and given back every second;
+#  - backup: a backup path carries next to nothing while a regular path
+#    lives, and takes the I/O when the last regular path dies;
+#  - all paths lost for a few seconds: the I/O waits and completes;
+#  - the same loss sequence (blackhole) for NVMe native multipath (stock
+#    nvme-tcp, a controller per path, round-robin, stock nvmet-tcp), as
+#    the anchor: its figures are reported, not judged.
+# Each fault reports the longest I/O around it (FIGURE lines).
+# Arguments: ways=W1+W2+W3 (how paths 1, 2, 3 are lost: blackhole, down or
+# addr; default blackhole+down+addr), secs=N (seconds of each phase's I/O
+# after the last fault, default 3), flap=N (seconds of flapping, default 6),
+# native=0 (no native-multipath anchor), tuned=1 (fault_tune's settings).
+# nvmt: needs-modules
+set -euo pipefail
+# shellcheck source=fault-lib.sh
+. "$(dirname "$0")/fault-lib.sh"
+
+ways=blackhole+down+addr secs=3 flap=6 native=1 tuned=0
+for a in "$@"; do
+	case $a in
+	ways=*) ways=${a#ways=} ;;
+	secs=*) secs=${a#secs=} ;;
+	flap=*) flap=${a#flap=} ;;
+	native=*) native=${a#native=} ;;
+	tuned=*) tuned=${a#tuned=} ;;
+	*) echo "unknown argument $a" >&2; exit 2 ;;
+	esac
+done
+IFS=,+ read -r -a way <<<"$ways"
+((${#way[@]} == 3)) || { echo "ways= takes three ways" >&2; exit 2; }
+
+nqn=nqn.2026-01.io.nvme-mptcp:fault-paths
+cleanup() {
+	fio_stop
+	nvme disconnect -n "$nqn" >/dev/null 2>&1 || true
+	nvmet_del "$nqn" || true
+	for p in 2 3 4; do tgt_port_del "$p" "$nqn" 2>/dev/null || true; done
+	topo_destroy
+}
+trap cleanup EXIT
+
+# every_path_carries: each of the 4 paths sends at least 256 KiB within 10 s.
+every_path_carries() {
+	local i rc=0
+	for ((i = 1; i <= 4; i++)); do path_carries "$i" 262144 10 || rc=1; done
+	return "$rc"
+}
+
+# The loss sequence: path I lost at 4 + 5(I-1) s, all given back from
+# 17 s on, 2 s apart. Arguments: how paths 1, 2, 3 are lost. Leaves the
+# times of the losses in lost_1..3 and of the last return in back.
+loss_sequence() {
+	local w i t
+	for ((i = 1; i <= 3; i++)); do
+		w=${!i}
+		sleep_until $((4000 + (i - 1) * 5000))
+		t=$(fio_now)
+		path_lose "$w" "$i" || return
+		echo "$(fio_now) ms: path $i lost ($w)"
+		eval "lost_$i=$t"
+	done
+	for ((i = 1; i <= 3; i++)); do
+		w=${!i}
+		sleep_until $((17000 + (i - 1) * 2000))
+		path_restore "$w" "$i" || return
+		echo "$(fio_now) ms: path $i back ($w)"
+	done
+	back=$(fio_now)
+}
+
+# sleep_until MS: until fio_now reaches MS.
+sleep_until() {
+	local now
+	now=$(fio_now)
+	((now >= $1)) || sleep "$(printf '%d.%03d' $((($1 - now) / 1000)) $((($1 - now) % 1000)))"
+}
+
+say "setup: 4 paths at $FAULT_RATE each"
+require modprobe-nvmet-mptcp modprobe nvmet-mptcp
+require modprobe-nvme-mptcp modprobe nvme-mptcp
+require topology fault_topology 4
+if ((tuned)); then require tuned fault_tune; fi
+require null-blk null_blk_create 1
+require nvmet-target nvmet_add "$nqn" /dev/nullb0 tcp 10.10.1.1
+require nvme-connect nvme_connect host mptcp 10.10.1.1 4420 "$nqn"
+require nvme-blockdev nvme_wait_dev "$nqn"
+dev=$NVMT_NSDEV
+subflows() { [[ $(ip netns exec host ss -HMni state established | grep -c 'subflows:3') -ge 1 ]]; }
+require subflows-up wait_until 10 subflows
+ip netns exec host ss -HMni state established | grep -o 'subflows:[0-9]*' | sort | uniq -c
+
+say "loss: paths 1, 2, 3 lost (${way[*]}) and given back, fio write+verify"
+dmesg_mark
+fio_start "$dev" $((30 + secs)) loss
+check loss-sequence loss_sequence "${way[@]}"
+check every-path-carries-again every_path_carries
+check fio-verify-through-loss fio_wait
+before=$(mib_per_s loss 1000 4000)
+for ((i = 1; i <= 3; i++)); do
+	t=lost_$i
+	figure "longest-io-path$i-${way[i - 1]}" "$(lat_max loss "${!t}" $((${!t} + 5000)))" ms
+done
+figure longest-io-loss "$(lat_max loss 0 999999999)" ms
+figure mib-s-4-paths "$before" MiB/s
+figure recovered-after "$(recovered_after loss "$back" "$(awk -v b="$before" 'BEGIN { print b * 0.9 }')")" s
+n=$(resets)
+figure resets-loss "$n"
+check no-controller-reset-loss test "$n" -eq 0
+
+say "flapping: path 2 lost and given back every second for ${flap}s"
+dmesg_mark
+fio_start "$dev" $((flap + secs)) flap
+sleep 1
+for ((i = 0; i < flap; i++)); do
+	if ((i % 2 == 0)); then path_lose blackhole 2; else path_restore blackhole 2; fi
+	sleep 1
+done
+path_restore blackhole 2
+check fio-verify-through-flapping fio_wait
+figure longest-io-flapping "$(lat_max flap 0 999999999)" ms
+n=$(resets)
+figure resets-flapping "$n"
+check no-controller-reset-flapping test "$n" -eq 0
+
+say "backup: path 4 marked backup"
+require backup-flag ip -n host mptcp endpoint change id 4 backup
+ip -n host mptcp endpoint show
+dmesg_mark
+fio_start "$dev" $((14 + secs)) backup
+sleep 2
+b4=$(path_tx 4) all=$(($(path_tx 1) + $(path_tx 2) + $(path_tx 3)))
+sleep 4
+b4=$(($(path_tx 4) - b4)) all=$(($(path_tx 1) + $(path_tx 2) + $(path_tx 3) - all))
+echo "4 s with paths 1-3 up: backup path sent $b4 bytes, the others $all"
+figure backup-share-percent $((b4 * 100 / (all + b4 + 1))) %
+# Acks and the odd retransmission, not the data: under 5 %.
+check backup-idle-while-regular-lives test $((b4 * 20)) -lt "$all"
+for i in 1 2 3; do path_lose blackhole "$i"; done
+t=$(fio_now)
+check backup-takes-over path_carries 4 262144 8
+sleep 2
+t_back=$(fio_now)
+for i in 1 2 3; do path_restore blackhole "$i"; done
+check fio-verify-through-backup fio_wait
+# (fio writes its latency log when it ends.)
+figure backup-mib-s-alone "$(mib_per_s backup $((t + 2000)) "$t_back")" MiB/s
+figure longest-io-backup-takeover "$(lat_max backup "$t" $((t + 8000)))" ms
+n=$(resets)
+check no-controller-reset-backup test "$n" -eq 0
+ip -n host mptcp endpoint change id 4 nobackup
+
+say "all paths lost for 5 s"
+dmesg_mark
+fio_start "$dev" $((8 + secs)) alldown
+sleep 2
+for i in 1 2 3 4; do path_lose blackhole "$i"; done
+sleep 5
+for i in 1 2 3 4; do path_restore blackhole "$i"; done
+check fio-verify-through-outage fio_wait
+figure longest-io-all-down-5s "$(lat_max alldown 0 999999999)" ms
+figure resets-all-down "$(resets)"
+check still-connected nvme_wait_dev "$nqn"
+check nvme-disconnect nvme_disconnect "$nqn"
+check nvmet-teardown nvmet_del "$nqn"
+
+if ((native)); then
+	say "anchor: NVMe native multipath, stock nvme-tcp, a controller per path"
+	require rmmod-nvmet-mptcp rmmod nvmet-mptcp
+	require modprobe-nvmet-tcp modprobe nvmet-tcp
+	require modprobe-nvme-tcp modprobe nvme-tcp
+	require native-target nvmet_add "$nqn" /dev/nullb0 tcp 10.10.1.1
+	for p in 2 3 4; do require "native-port-$p" tgt_port_add "$p" "10.10.$p.1" 4420 "$nqn"; done
+	for p in 1 2 3 4; do
+		require "native-connect-$p" nvme_connect host tcp "10.10.$p.1" 4420 "$nqn"
+	done
+	require native-blockdev nvme_wait_dev "$nqn"
+	for s in /sys/class/nvme-subsystem/*; do
+		[[ $(<"$s/subsysnqn") == "$nqn" ]] && echo round-robin >"$s/iopolicy"
+	done
+	nvme list-subsys
+	dmesg_mark
+	fio_start "$NVMT_NSDEV" $((30 + secs)) native --bs="$(stock_bs 64k)"
+	check native-loss-sequence loss_sequence blackhole blackhole blackhole
+	check native-fio-verify-through-loss fio_wait
+	for ((i = 1; i <= 3; i++)); do
+		t=lost_$i
+		figure "native-longest-io-path$i-blackhole" "$(lat_max native "${!t}" $((${!t} + 5000)))" ms
+	done
+	figure native-longest-io-loss "$(lat_max native 0 999999999)" ms
+	figure native-resets-loss "$(resets)"
+	check native-disconnect nvme_disconnect "$nqn"
+fi
+finish
