@@ -72,7 +72,7 @@ sweep:
 SOAK_KERNELS ?= 6.1,6.12,newest
 soak:
 	tests/run-matrix.sh --kernels $(SOAK_KERNELS) --out test-results/soak --scenarios \
-		fault-paths:ways=blackhole+blackhole+blackhole,fault-paths:ways=down+down+down:native=0,fault-paths:ways=addr+addr+addr:native=0:flap=30:secs=10,fault-ctrl:rounds=50
+		fault-paths:ways=blackhole+blackhole+blackhole,fault-paths:ways=down+down+down:native=0,fault-paths:ways=addr+addr+addr:native=0:flap=30:secs=10,fault-paths:tuned=1:native=0,fault-ctrl:rounds=50
 
 # A newcomer's first command: boot the default kernel and show it working.
 demo:

@@ -457,8 +457,8 @@ static void nvme_mptcp_destroy_queues(struct nvme_mptcp_ctrl *ctrl)
 }
 
 /*
- * A controller pins this module until it is freed, so rmmod waits for the
- * controllers to go (nvme-core holds our module only while a device file is
+ * A controller pins this module until it is freed, so rmmod is refused
+ * while controllers remain (nvme-core holds our module only while a device file is
  * open and while create runs).  free_ctrl cannot simply module_put(): its
  * own last instructions could then run after a racing rmmod freed them.
  * The pin is a file whose fops this module owns, and the kernel drops the

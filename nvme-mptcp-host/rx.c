@@ -179,10 +179,12 @@ static int nvme_mptcp_handle_rsp(struct nvme_mptcp_queue *queue)
 	if (req->tx_busy) {
 		/*
 		 * Answered before it took all the data (the controller failed
-		 * the command early).  The PDU being sent must still end where
+		 * the command early; success would leave a block write short).  The PDU being sent must still end where
 		 * its header says, and it reads the request's pages until
 		 * then: transmit completes the command once done with it.
 		 */
+		if (!(le16_to_cpu(cqe->status) >> 1) && !blk_rq_is_passthrough(rq))
+			return nvme_mptcp_proto_err(queue, "success before the command's data was sent", cid);
 		req->answered = true;
 		if (!req->status)
 			req->status = cqe->status;

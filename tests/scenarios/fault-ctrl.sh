@@ -57,9 +57,6 @@ subsys_del() {
 	rmdir "$NVMT_CFS/nvmet/subsystems/$1"
 }
 
-ctrl_of() { grep -lx "$1" /sys/class/nvme/*/subsysnqn 2>/dev/null | head -n1 | xargs -r dirname | xargs -r basename; }
-ctrl_live() { [[ $(cat "/sys/class/nvme/$(ctrl_of "$1")/state" 2>/dev/null) == live ]]; }
-ctrl_gone() { [[ -z $(ctrl_of "$1") ]]; }
 refcnt() { cat "/sys/module/${1//-/_}/refcnt"; }
 mptcp_socks() { ip netns exec "$1" cat /proc/net/protocols | awk '$1 == "MPTCP" { print $3 }'; }
 # The accounting that must come back after churn, one line.
@@ -200,10 +197,8 @@ rc=0
 wait "$lost_pid" || rc=$?
 check lost-fio-reports-errors test "$rc" -ne 0
 check lost-controller-removed wait_until 10 ctrl_gone "$base-lost"
-recovery=$(dmesg | tail -n +$((NVMT_DMESG_LINES + 1)) | grep -m1 'starting error recovery' |
-	sed -E 's/^\[ *([0-9]+)\..*/\1/')
-failed=$(dmesg | tail -n +$((NVMT_DMESG_LINES + 1)) | grep -m1 'removing controller' |
-	sed -E 's/^\[ *([0-9]+)\..*/\1/')
+recovery=$({ dmesg_since 'starting error recovery' || true; } | head -n1 | sed -E 's/^\[ *([0-9]+)\..*/\1/')
+failed=$({ dmesg_since 'removing controller' || true; } | head -n1 | sed -E 's/^\[ *([0-9]+)\..*/\1/')
 echo "blackhole to fio exit: ${t_fail}s; error recovery at ${recovery:-?}s, removal at ${failed:-?}s (uptime)"
 figure all-down-io-failed-after "$t_fail" s
 figure all-down-removed-after-recovery $((${failed:-9999} - ${recovery:-0})) s

@@ -185,6 +185,10 @@ recovered_after() {
 
 # ---- controller health ----------------------------------------------------
 
+ctrl_of() { grep -lx "$1" /sys/class/nvme/*/subsysnqn 2>/dev/null | head -n1 | xargs -r dirname | xargs -r basename; }
+ctrl_live() { [[ $(cat "/sys/class/nvme/$(ctrl_of "$1")/state" 2>/dev/null) == live ]]; }
+ctrl_gone() { [[ -z $(ctrl_of "$1") ]]; }
+
 # resets: controller error recoveries and resets logged since dmesg_mark.
 resets() { { dmesg_since 'starting error recovery|resetting controller' || true; } | wc -l; }
 

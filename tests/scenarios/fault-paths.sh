@@ -57,6 +57,8 @@ every_path_carries() {
 # times of the losses in lost_1..3 and of the last return in back.
 loss_sequence() {
 	local w i t
+	# shellcheck disable=SC2034 # read as ${!t} by the caller
+	lost_1=0 lost_2=0 lost_3=0 back=0
 	for ((i = 1; i <= 3; i++)); do
 		w=${!i}
 		sleep_until $((4000 + (i - 1) * 5000))
@@ -165,7 +167,7 @@ for i in 1 2 3 4; do path_restore blackhole "$i"; done
 check fio-verify-through-outage fio_wait
 figure longest-io-all-down-5s "$(lat_max alldown 0 999999999)" ms
 figure resets-all-down "$(resets)"
-check still-connected nvme_wait_dev "$nqn"
+check live-after-outage wait_until 20 ctrl_live "$nqn"
 check nvme-disconnect nvme_disconnect "$nqn"
 check nvmet-teardown nvmet_del "$nqn"
 
