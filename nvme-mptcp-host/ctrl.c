@@ -21,6 +21,8 @@ void nvme_mptcp_error_recovery(struct nvme_ctrl *ctrl)
 	if (!nvme_change_ctrl_state(ctrl, NVME_CTRL_RESETTING))
 		return;
 	dev_warn(ctrl->device, "starting error recovery\n");
+	/* ctrl_loss_tmo counts from here, teardown included. */
+	to_mptcp_ctrl(ctrl)->lost_since = jiffies;
 	queue_work(nvme_reset_wq, &to_mptcp_ctrl(ctrl)->err_work);
 }
 
@@ -265,6 +267,42 @@ static void nvme_mptcp_teardown_io_queues(struct nvme_mptcp_ctrl *ctrl,
 	nvme_mptcp_destroy_io_queues(ctrl, remove);
 }
 
+/*
+ * ctrl_loss_tmo is a time ("how long to keep trying"), which fabrics keeps
+ * as a count of reconnect_delay steps (max_reconnects).  An attempt that
+ * waits out a connect timeout stretches the count well past that time, so
+ * reconnecting also ends when the time is up, and each connect gets only
+ * what is left of it (at least a second).
+ */
+static unsigned long nvme_mptcp_loss_deadline(struct nvme_mptcp_ctrl *ctrl)
+{
+	struct nvmf_ctrl_options *opts = ctrl->ctrl.opts;
+
+	return ctrl->lost_since +
+	       (unsigned long)opts->max_reconnects * opts->reconnect_delay * HZ;
+}
+
+unsigned long nvme_mptcp_connect_timeout(struct nvme_mptcp_ctrl *ctrl)
+{
+	long left;
+
+	/* A first connect, a reset, or retrying for ever: the full timeout. */
+	if (!ctrl->ctrl.nr_reconnects || ctrl->ctrl.opts->max_reconnects < 0)
+		return NVME_MPTCP_CONNECT_TIMEOUT;
+	left = (long)(nvme_mptcp_loss_deadline(ctrl) - jiffies);
+	return clamp_t(long, left, HZ, NVME_MPTCP_CONNECT_TIMEOUT);
+}
+
+/* The first reconnect is always tried, even if teardown took the time. */
+static bool nvme_mptcp_time_to_retry(struct nvme_mptcp_ctrl *ctrl)
+{
+	struct nvmf_ctrl_options *opts = ctrl->ctrl.opts;
+
+	return !ctrl->ctrl.nr_reconnects || opts->max_reconnects < 0 ||
+	       time_before_eq(jiffies + opts->reconnect_delay * HZ,
+			      nvme_mptcp_loss_deadline(ctrl));
+}
+
 static void nvme_mptcp_reconnect_or_remove(struct nvme_mptcp_ctrl *ctrl,
 					   int status)
 {
@@ -274,15 +312,20 @@ static void nvme_mptcp_reconnect_or_remove(struct nvme_mptcp_ctrl *ctrl,
 	if (nvme_mptcp_state(nctrl) != NVME_CTRL_CONNECTING)
 		return;
 
-	if (kc_nvmf_should_reconnect(nctrl, status)) {
+	if (!kc_nvmf_should_reconnect(nctrl, status)) {
+		dev_info(nctrl->device, "removing controller (%d)\n", status);
+	} else if (!nvme_mptcp_time_to_retry(ctrl)) {
+		dev_info(nctrl->device, "ctrl_loss_tmo (%d s) is up, removing controller (%d)\n",
+			 nctrl->opts->max_reconnects * nctrl->opts->reconnect_delay,
+			 status);
+	} else {
 		dev_info(nctrl->device, "reconnecting in %d seconds\n",
 			 nctrl->opts->reconnect_delay);
 		queue_delayed_work(nvme_wq, &ctrl->connect_work,
 				   nctrl->opts->reconnect_delay * HZ);
-	} else {
-		dev_info(nctrl->device, "removing controller (%d)\n", status);
-		nvme_delete_ctrl(nctrl);
+		return;
 	}
+	nvme_delete_ctrl(nctrl);
 }
 
 /* Any queue blk-mq uses broken (queues beyond its hw queues stay unused). */
@@ -435,6 +478,7 @@ static void nvme_mptcp_reset_work(struct work_struct *work)
 	ret = nvme_mptcp_setup_ctrl(ctrl, false);
 	if (ret) {
 		++nctrl->nr_reconnects;
+		ctrl->lost_since = jiffies;
 		nvme_mptcp_reconnect_or_remove(ctrl, ret);
 	}
 }

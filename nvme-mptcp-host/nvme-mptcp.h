@@ -169,6 +169,7 @@ struct nvme_mptcp_ctrl {
 	int			nr_queues;	/* entries in queues[] */
 	struct work_struct	err_work;
 	struct delayed_work	connect_work;
+	unsigned long		lost_since;	/* jiffies: error recovery began */
 	struct list_head	list;
 	struct dentry		*debugfs;
 	struct file		*pin;		/* holds this module (ctrl.c) */
@@ -208,6 +209,7 @@ void nvme_mptcp_visit_ctrls(nvme_mptcp_ctrl_fn fn, void *arg);
 struct nvme_ctrl *nvme_mptcp_create_ctrl(struct device *dev,
 					 struct nvmf_ctrl_options *opts);
 void nvme_mptcp_error_recovery(struct nvme_ctrl *ctrl);
+unsigned long nvme_mptcp_connect_timeout(struct nvme_mptcp_ctrl *ctrl);
 
 /* queue.c */
 int nvme_mptcp_init_queue(struct nvme_mptcp_ctrl *ctrl, int qid);

@@ -339,7 +339,7 @@ int nvme_mptcp_alloc_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 		goto out_release;
 
 	ret = mptcp_compat_connect(queue->sock, &ctrl->addr, sizeof(ctrl->addr),
-				   NVME_MPTCP_CONNECT_TIMEOUT);
+				   nvme_mptcp_connect_timeout(ctrl));
 	if (ret) {
 		dev_err(ctrl->ctrl.device, "queue %d: cannot connect to %pISpc (%d)\n",
 			qid, &ctrl->addr, ret);

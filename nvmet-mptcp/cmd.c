@@ -34,7 +34,7 @@ struct nvmet_mptcp_cmd *nvmet_mptcp_get_cmd(struct nvmet_mptcp_queue *queue)
 	/* Until nvmet installs the queue, only the Connect command has one. */
 	if (!smp_load_acquire(&queue->cmds)) {
 		cmd = &queue->connect;
-		if (cmd->state != NVMET_MPTCP_CMD_FREE)
+		if (READ_ONCE(cmd->state) != NVMET_MPTCP_CMD_FREE)
 			return NULL;
 	} else {
 		cmd = list_first_entry_or_null(&queue->free_list,
@@ -191,7 +191,7 @@ void nvmet_mptcp_data_in_done(struct nvmet_mptcp_cmd *cmd)
 static void nvmet_mptcp_uninit_waiting(struct nvmet_mptcp_cmd *cmd)
 {
 	/* Initialised, never executed nor answered: it holds an sq ref. */
-	if (cmd->state == NVMET_MPTCP_CMD_DATA_IN &&
+	if (READ_ONCE(cmd->state) == NVMET_MPTCP_CMD_DATA_IN &&
 	    !(cmd->flags & (NVMET_MPTCP_CMD_F_INIT_FAILED |
 			    NVMET_MPTCP_CMD_F_RSP_DEFERRED)))
 		nvmet_req_uninit(&cmd->req);

@@ -214,6 +214,8 @@ void nvmet_mptcp_queue_create(struct nvmet_mptcp_port *port,
 	INIT_WORK(&queue->release_work, nvmet_mptcp_release_work);
 	INIT_DELAYED_WORK(&queue->setup_work, nvmet_mptcp_setup_timeout);
 	init_waitqueue_func_entry(&queue->sk_wait, nvmet_mptcp_sk_wake);
+	/* init_waitqueue_func_entry() leaves the list head alone. */
+	INIT_LIST_HEAD(&queue->sk_wait.entry);
 	nvmet_mptcp_cmd_init(queue, &queue->connect, NVMET_MPTCP_CONNECT_TTAG);
 	nvmet_mptcp_rx_init(queue);
 
@@ -237,15 +239,21 @@ void nvmet_mptcp_queue_create(struct nvmet_mptcp_port *port,
 
 	kref_get(&port->ref);
 	atomic_inc(&nvmet_mptcp_nr_queues);
+	/*
+	 * Published, armed and woken under the list lock: a close that finds
+	 * the queue on the list (port removal, unload) schedules release_work,
+	 * which takes this lock before it removes the wait entry and cancels
+	 * the works, so it never sees a half-set-up queue, and nothing here
+	 * touches the queue after release_work may have freed it.
+	 */
 	mutex_lock(&nvmet_mptcp_queues_lock);
 	list_add_tail(&queue->entry, &nvmet_mptcp_queues);
-	mutex_unlock(&nvmet_mptcp_queues_lock);
-
+	add_wait_queue(sk_sleep(sock->sk), &queue->sk_wait);
 	queue_delayed_work(nvmet_mptcp_wq, &queue->setup_work,
 			   NVMET_MPTCP_SETUP_TIMEOUT);
-	add_wait_queue(sk_sleep(sock->sk), &queue->sk_wait);
 	/* The ICReq may have arrived before the wait entry was in place. */
 	nvmet_mptcp_kick(queue);
+	mutex_unlock(&nvmet_mptcp_queues_lock);
 	return;
 
 out_free:

@@ -201,7 +201,7 @@ static int nvmet_mptcp_handle_h2c(struct nvmet_mptcp_queue *queue)
 	struct nvmet_mptcp_cmd *cmd;
 
 	cmd = nvmet_mptcp_find_ttag(queue, h2c->ttag);
-	if (!cmd || cmd->state != NVMET_MPTCP_CMD_DATA_IN ||
+	if (!cmd || READ_ONCE(cmd->state) != NVMET_MPTCP_CMD_DATA_IN ||
 	    !(cmd->flags & NVMET_MPTCP_CMD_F_H2C_OK))
 		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_PDU_SEQ_ERR,
 					     "H2CData without an R2T (ttag)",

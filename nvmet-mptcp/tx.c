@@ -40,7 +40,8 @@ void nvmet_mptcp_queue_response(struct nvmet_req *req)
 		cmd->flags |= NVMET_MPTCP_CMD_F_RSP_DEFERRED;
 		return;
 	}
-	cmd->state = NVMET_MPTCP_CMD_SEND;
+	/* Any context: io_work reads it (rx.c, cmd.c) without a lock. */
+	WRITE_ONCE(cmd->state, NVMET_MPTCP_CMD_SEND);
 	nvmet_mptcp_queue_send(cmd);
 }
 
