@@ -12,15 +12,22 @@ FAULT_RATE=${FAULT_RATE:-40mbit}
 FAULT_DIR=/tmp/fault
 mkdir -p "$FAULT_DIR"
 
+# path_shape I [NETEM ARGS...]: both ends of path I at FAULT_RATE, with ARGS
+# (e.g. loss 100%) or with the default queue limit.
+path_shape() {
+	local i=$1
+	shift
+	(($#)) || set -- limit 1000
+	topo_shape host "h$i" netem rate "$FAULT_RATE" "$@" || return
+	topo_shape target "t$i" netem rate "$FAULT_RATE" "$@"
+}
+
 # fault_topology N: N shaped veth paths with MPTCP endpoints.
 fault_topology() {
 	local i
 	topo_create "$1" || return
 	topo_mptcp "$1" || return
-	for ((i = 1; i <= $1; i++)); do
-		topo_shape host "h$i" netem rate "$FAULT_RATE" limit 1000 || return
-		topo_shape target "t$i" netem rate "$FAULT_RATE" limit 1000 || return
-	done
+	for ((i = 1; i <= $1; i++)); do path_shape "$i" || return; done
 }
 
 # fault_tune: what a user can set to find a dead path sooner (README,
@@ -29,24 +36,22 @@ fault_topology() {
 # retransmit after 20 ms instead of TCP's 200 ms minimum. Both ends.
 FAULT_TUNED=0
 fault_tune() {
-	local ns i dev
+	local ns i
 	FAULT_TUNED=1
 	for ns in host target; do
 		ip netns exec "$ns" sysctl -qw net.mptcp.stale_loss_cnt=1 || return
 		for ((i = 1; i <= 4; i++)); do
-			dev=h$i
-			[[ $ns == target ]] && dev=t$i
-			ip -n "$ns" link show "$dev" >/dev/null 2>&1 || continue
-			fault_route_rto "$ns" "$dev" "$i" || return
+			ip -n host link show "h$i" >/dev/null 2>&1 || continue
+			fault_route_rto "$ns" "$i" || return
 		done
 	done
 }
 
-# fault_route_rto NS DEV I: path I's connected route with rto_min 20ms.
+# fault_route_rto NS I: path I's connected route in NS with rto_min 20ms.
 fault_route_rto() {
-	local src=10.10.$3.2
-	[[ $1 == target ]] && src=10.10.$3.1
-	ip -n "$1" route replace "10.10.$3.0/24" dev "$2" proto kernel scope link src "$src" rto_min 20ms
+	local dev=h$2 src=10.10.$2.2
+	[[ $1 == target ]] && dev=t$2 src=10.10.$2.1
+	ip -n "$1" route replace "10.10.$2.0/24" dev "$dev" proto kernel scope link src "$src" rto_min 20ms
 }
 
 # ---- losing and giving back a path ------------------------------------------
@@ -57,10 +62,7 @@ fault_route_rto() {
 path_lose() {
 	local way=$1 i=$2
 	case $way in
-	blackhole)
-		topo_shape host "h$i" netem rate "$FAULT_RATE" loss 100% || return
-		topo_shape target "t$i" netem rate "$FAULT_RATE" loss 100%
-		;;
+	blackhole) path_shape "$i" loss 100% ;;
 	down) ip -n host link set "h$i" down ;;
 	addr)
 		ip -n host addr del "10.10.$i.2/24" dev "h$i" || return
@@ -73,17 +75,14 @@ path_lose() {
 path_restore() {
 	local way=$1 i=$2
 	case $way in
-	blackhole)
-		topo_shape host "h$i" netem rate "$FAULT_RATE" limit 1000 || return
-		topo_shape target "t$i" netem rate "$FAULT_RATE" limit 1000
-		;;
+	blackhole) path_shape "$i" ;;
 	down)
 		ip -n host link set "h$i" up || return
-		if ((FAULT_TUNED)); then fault_route_rto host "h$i" "$i"; fi
+		if ((FAULT_TUNED)); then fault_route_rto host "$i"; fi
 		;;
 	addr)
 		ip -n host addr add "10.10.$i.2/24" dev "h$i" || return
-		if ((FAULT_TUNED)); then fault_route_rto host "h$i" "$i" || return; fi
+		if ((FAULT_TUNED)); then fault_route_rto host "$i" || return; fi
 		if ((i > 1)); then
 			ip -n host mptcp endpoint add "10.10.$i.2" dev "h$i" id "$i" subflow
 		fi
