@@ -74,8 +74,19 @@ soak:
 	tests/run-matrix.sh --kernels $(SOAK_KERNELS) --out test-results/soak --scenarios \
 		fault-paths:ways=blackhole+blackhole+blackhole,fault-paths:ways=down+down+down:native=0,fault-paths:ways=addr+addr+addr:native=0:flap=30:secs=10,fault-paths:tuned=1:native=0,fault-ctrl:rounds=50
 
+# nvme-mptcp beside NVMe native multipath over shaped paths (about 45 min
+# a kernel; bench/paths.sh says what it measures). Results and chart in
+# test-results/bench/paths/KERNEL.
+BENCH_KERNELS ?= 6.12
+bench:
+	bench/paths.sh $(BENCH_KERNELS)
+
+# The same in a minute or two, in .ci/run: it runs and writes its files.
+bench-smoke:
+	bench/paths.sh --smoke $(BENCH_KERNELS)
+
 # A newcomer's first command: boot the default kernel and show it working.
 demo:
 	tests/run-matrix.sh --kernels 6.12 --scenarios demo --show --out test-results/demo
 
-.PHONY: all check-config generated modules install clean style unit check sweep soak demo
+.PHONY: all check-config generated modules install clean style unit check sweep soak bench bench-smoke demo

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 pkgs=(qemu-system-x86 mmdebstrap debian-archive-keyring cpio zstd xz-utils lz4 lzop bzip2 kmod gcc libc6-dev
-	busybox-static iproute2 python3 shellcheck util-linux coreutils tar git)
+	busybox-static iproute2 python3 shellcheck util-linux coreutils tar git gnuplot-nox)
 sources=/etc/apt/sources.list.d/nvme-mptcp-sid.sources
 pin=/etc/apt/preferences.d/nvme-mptcp-sid
 
