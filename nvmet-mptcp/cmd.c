@@ -103,6 +103,9 @@ static u16 nvmet_mptcp_map_data(struct nvmet_mptcp_cmd *cmd, u32 len,
 	return 0;
 }
 
+/* Where an SGL field is in the capsule header, for a C2HTermReq's FEI. */
+#define SGL_FIELD(f)	offsetof(struct nvme_tcp_cmd_pdu, cmd.common.dptr.sgl.f)
+
 /*
  * A capsule has arrived in queue->rx_pdu, its header checked, with @icd_len
  * bytes of in-capsule data still to receive.  Returns 0, or -EPROTO once
@@ -114,11 +117,12 @@ int nvmet_mptcp_new_cmd(struct nvmet_mptcp_queue *queue, u32 icd_len)
 	struct nvme_sgl_desc *sgl = &sqe->common.dptr.sgl;
 	u32 len = le32_to_cpu(sgl->length);
 	struct nvmet_mptcp_cmd *cmd;
+	u32 fei = 0;
 	u16 status;
 
 	cmd = nvmet_mptcp_get_cmd(queue);
 	if (!cmd)
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_PDU_SEQ_ERR,
+		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_PDU_SEQ_ERR, 0,
 					     "more commands than the queue holds",
 					     sqe->common.command_id);
 	memcpy(&cmd->cmd, sqe, sizeof(cmd->cmd));
@@ -126,12 +130,17 @@ int nvmet_mptcp_new_cmd(struct nvmet_mptcp_queue *queue, u32 icd_len)
 	if (icd_len) {
 		/* The capsule's data is framed by the PDU: the SGL must agree. */
 		if (sgl->type != ((NVME_SGL_FMT_DATA_DESC << 4) |
-				  NVME_SGL_FMT_OFFSET) ||
-		    le64_to_cpu(sgl->addr) || len != icd_len) {
+				  NVME_SGL_FMT_OFFSET))
+			fei = SGL_FIELD(type);
+		else if (le64_to_cpu(sgl->addr))
+			fei = SGL_FIELD(addr);
+		else if (len != icd_len)
+			fei = SGL_FIELD(length);
+		if (fei) {
 			nvmet_mptcp_put_cmd(cmd);
 			return nvmet_mptcp_proto_err(queue,
 						     NVME_TCP_FES_INVALID_PDU_HDR,
-						     "in-capsule data does not match the command's SGL",
+						     fei, "in-capsule data does not match the command's SGL",
 						     icd_len);
 		}
 		cmd->flags |= NVMET_MPTCP_CMD_F_INLINE;

@@ -58,6 +58,12 @@
 #define NVMET_MPTCP_BVECS		16
 /* The largest PDU header a host sends us: the ICReq. */
 #define NVMET_MPTCP_RX_HDR_MAX		sizeof(struct nvme_tcp_icreq_pdu)
+#ifndef NVME_TCP_MAX_C2HTERM_PLEN
+#define NVME_TCP_MAX_C2HTERM_PLEN	152
+#endif
+/* How much of the header in error a C2HTermReq may carry. */
+#define NVMET_MPTCP_TERM_DATA_MAX	(NVME_TCP_MAX_C2HTERM_PLEN - \
+					 sizeof(struct nvme_tcp_term_pdu))
 
 struct nvmet_mptcp_port {
 	struct socket		*sock;		/* the listener */
@@ -67,7 +73,6 @@ struct nvmet_mptcp_port {
 	u32			inline_data_size;
 	struct wait_queue_entry	wait;		/* listener ready -> accept */
 	struct work_struct	accept_work;
-	bool			removing;
 	atomic_t		pending;	/* queues without controller */
 	/* The port itself holds one reference, every queue one more. */
 	struct kref		ref;
@@ -184,7 +189,6 @@ struct nvmet_mptcp_queue {
 		struct nvme_tcp_icreq_pdu	icreq;
 		struct nvme_tcp_cmd_pdu		cmd;
 		struct nvme_tcp_data_pdu	h2c;
-		struct nvme_tcp_term_pdu	term;
 		u8 raw[NVMET_MPTCP_RX_HDR_MAX + NVMET_MPTCP_DIGEST_LEN];
 	} rx_pdu;
 	u32			rx_got;		/* bytes of rx_pdu (or ddgst) */
@@ -272,13 +276,13 @@ void nvmet_mptcp_rx_data_for(struct nvmet_mptcp_queue *queue,
 			     struct nvmet_mptcp_cmd *cmd, u32 len,
 			     bool discard);
 int nvmet_mptcp_proto_err(struct nvmet_mptcp_queue *queue, u16 fes,
-			  const char *what, u32 value);
+			  u32 fei, const char *what, u32 value);
 
 /* tx.c */
 void nvmet_mptcp_queue_response(struct nvmet_req *req);
 void nvmet_mptcp_queue_send(struct nvmet_mptcp_cmd *cmd);
 int nvmet_mptcp_try_send(struct nvmet_mptcp_queue *queue);
 int nvmet_mptcp_send_icresp(struct nvmet_mptcp_queue *queue);
-void nvmet_mptcp_send_term(struct nvmet_mptcp_queue *queue, u16 fes);
+void nvmet_mptcp_send_term(struct nvmet_mptcp_queue *queue, u16 fes, u32 fei);
 
 #endif /* _NVMET_MPTCP_H */

@@ -9,12 +9,18 @@
  * with the negotiated digests and with this transport's limits, so no
  * length from the wire sizes a buffer or a read on its own.  A PDU that
  * fails a check drops its connection (a fatal transport error), logged at
- * a bounded rate; other connections never notice.
+ * a bounded rate; other connections never notice.  The C2HTermReq that
+ * tells the host why names the field refused (FEI): a byte offset into
+ * the header, from the structs of <linux/nvme-tcp.h>.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
 #include "nvmet-mptcp.h"
+
+#define HDR_FIELD(f)	offsetof(struct nvme_tcp_hdr, f)
+#define ICREQ_FIELD(f)	offsetof(struct nvme_tcp_icreq_pdu, f)
+#define H2C_FIELD(f)	offsetof(struct nvme_tcp_data_pdu, f)
 
 /* Capsule and H2CData headers the host sends us. */
 #define NVMET_MPTCP_CMD_HLEN	sizeof(struct nvme_tcp_cmd_pdu)
@@ -30,12 +36,16 @@ void nvmet_mptcp_rx_init(struct nvmet_mptcp_queue *queue)
 	queue->rx_discard = false;
 }
 
+/*
+ * @fes 0: no C2HTermReq (the binding has no status for it).  @fei: what
+ * the spec asks of it for @fes, 0 where it is reserved.
+ */
 int nvmet_mptcp_proto_err(struct nvmet_mptcp_queue *queue, u16 fes,
-			  const char *what, u32 value)
+			  u32 fei, const char *what, u32 value)
 {
 	pr_warn_ratelimited("queue %u (%pISpc): %s (%#x), dropping the connection\n",
 			    queue->idx, &queue->peer_addr, what, value);
-	nvmet_mptcp_send_term(queue, fes);
+	nvmet_mptcp_send_term(queue, fes, fei);
 	nvmet_mptcp_queue_fail(queue);
 	return -EPROTO;
 }
@@ -84,28 +94,48 @@ static int nvmet_mptcp_check_common(struct nvmet_mptcp_queue *queue)
 	case nvme_tcp_icreq:
 		if (live)
 			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_PDU_SEQ_ERR,
-						     "second ICReq", hdr->type);
+						     0, "second ICReq", hdr->type);
 		hlen = sizeof(struct nvme_tcp_icreq_pdu);
-		if (hdr->hlen != hlen || plen != hlen)
+		if (hdr->hlen != hlen)
 			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     HDR_FIELD(hlen),
+						     "ICReq header length",
+						     hdr->hlen);
+		if (plen != hlen)
+			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     HDR_FIELD(plen),
 						     "ICReq length", plen);
+		/* No digest, no data: both fields are reserved (0). */
+		if (hdr->flags)
+			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     HDR_FIELD(flags),
+						     "ICReq flags", hdr->flags);
+		if (hdr->pdo)
+			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     HDR_FIELD(pdo),
+						     "ICReq data offset (pdo)",
+						     hdr->pdo);
 		break;
 	case nvme_tcp_cmd:
 	case nvme_tcp_h2c_data:
 		if (!live)
 			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_PDU_SEQ_ERR,
-						     "PDU before ICReq", hdr->type);
+						     0, "PDU before ICReq",
+						     hdr->type);
 		hlen = hdr->type == nvme_tcp_cmd ? NVMET_MPTCP_CMD_HLEN :
 						   NVMET_MPTCP_H2C_HLEN;
 		if (hdr->hlen != hlen)
 			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     HDR_FIELD(hlen),
 						     "header length", hdr->hlen);
 		if (!!(hdr->flags & NVME_TCP_F_HDGST) != queue->hdr_digest)
 			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     HDR_FIELD(flags),
 						     "header digest flag", hdr->flags);
 		hdgst = nvmet_mptcp_hdgst_len(queue);
 		if (plen < hlen + hdgst)
 			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     HDR_FIELD(plen),
 						     "PDU length", plen);
 		break;
 	case nvme_tcp_h2c_term:
@@ -115,7 +145,8 @@ static int nvmet_mptcp_check_common(struct nvmet_mptcp_queue *queue)
 		return -ECONNRESET;
 	default:
 		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-					     "PDU type", hdr->type);
+					     HDR_FIELD(type), "PDU type",
+					     hdr->type);
 	}
 	queue->rx_want = hlen + hdgst;
 	return 0;
@@ -129,11 +160,13 @@ static int nvmet_mptcp_handle_icreq(struct nvmet_mptcp_queue *queue)
 
 	if (le16_to_cpu(icreq->pfv) != NVME_TCP_PFV_1_0)
 		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_UNSUPPORTED_PARAM,
+					     ICREQ_FIELD(pfv),
 					     "PDU format version",
 					     le16_to_cpu(icreq->pfv));
 	/* hpda is 0's based dwords, at most 31 (128 bytes). */
 	if (icreq->hpda > 31)
 		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_UNSUPPORTED_PARAM,
+					     ICREQ_FIELD(hpda),
 					     "host PDU data alignment (hpda)",
 					     icreq->hpda);
 	/*
@@ -170,20 +203,24 @@ static int nvmet_mptcp_handle_cmd(struct nvmet_mptcp_queue *queue)
 		/* ICResp said cpda 0: data starts right after the header. */
 		if (hdr->pdo != hd)
 			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     HDR_FIELD(pdo),
 						     "data offset (pdo)", hdr->pdo);
 		if (!!(hdr->flags & NVME_TCP_F_DDGST) != queue->data_digest)
 			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     HDR_FIELD(flags),
 						     "data digest flag", hdr->flags);
 		if (plen <= hd + ddgst)
 			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+						     HDR_FIELD(plen),
 						     "PDU length", plen);
 		icd_len = plen - hd - ddgst;
 		if (icd_len > nvmet_mptcp_inline_max(queue))
 			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_DATA_LIMIT_EXCEEDED,
-						     "in-capsule data beyond the limit",
+						     0, "in-capsule data beyond the limit",
 						     icd_len);
 	} else if (hdr->flags & NVME_TCP_F_DDGST) {
 		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+					     HDR_FIELD(flags),
 					     "data digest flag without data",
 					     hdr->flags);
 	}
@@ -203,30 +240,34 @@ static int nvmet_mptcp_handle_h2c(struct nvmet_mptcp_queue *queue)
 	cmd = nvmet_mptcp_find_ttag(queue, h2c->ttag);
 	if (!cmd || READ_ONCE(cmd->state) != NVMET_MPTCP_CMD_DATA_IN ||
 	    !(cmd->flags & NVMET_MPTCP_CMD_F_H2C_OK))
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_PDU_SEQ_ERR,
+		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_PDU_SEQ_ERR, 0,
 					     "H2CData without an R2T (ttag)",
 					     h2c->ttag);
 	if (h2c->command_id != cmd->cmd.common.command_id)
 		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+					     H2C_FIELD(command_id),
 					     "H2CData command_id differs from its R2T's",
 					     h2c->command_id);
 	if (h2c->hdr.pdo != hd)
 		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+					     HDR_FIELD(pdo),
 					     "data offset (pdo)", h2c->hdr.pdo);
 	if (!!(h2c->hdr.flags & NVME_TCP_F_DDGST) != queue->data_digest)
 		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+					     HDR_FIELD(flags),
 					     "data digest flag", h2c->hdr.flags);
 	if (!len || len > NVMET_MPTCP_MAXH2CDATA)
 		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_DATA_LIMIT_EXCEEDED,
-					     "H2CData length", len);
+					     0, "H2CData length", len);
 	if (off != cmd->rbytes)
 		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_DATA_OUT_OF_RANGE,
-					     "H2CData offset", off);
+					     0, "H2CData offset", off);
 	if (len > cmd->req.transfer_len - cmd->rbytes)
 		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_DATA_OUT_OF_RANGE,
-					     "H2CData beyond the R2T", len);
+					     0, "H2CData beyond the R2T", len);
 	if (plen != hd + len + ddgst)
 		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
+					     HDR_FIELD(plen),
 					     "PDU length", plen);
 	nvmet_mptcp_rx_data_for(queue, cmd, len, false);
 	return 0;
@@ -237,18 +278,16 @@ static int nvmet_mptcp_handle_pdu(struct nvmet_mptcp_queue *queue)
 {
 	struct nvme_tcp_hdr *hdr = &queue->rx_pdu.hdr;
 
-	/* Unless the PDU has data, a header comes next. */
-	queue->rx_got = 0;
-	queue->rx_want = sizeof(struct nvme_tcp_hdr);
-
 	if (hdr->type != nvme_tcp_icreq && queue->hdr_digest) {
 		__le32 want = nvmet_mptcp_crc_final(nvmet_mptcp_crc(~0, hdr,
 								    hdr->hlen));
 		__le32 got;
 
 		memcpy(&got, queue->rx_pdu.raw + hdr->hlen, sizeof(got));
+		/* FEI: the digest the host sent. */
 		if (got != want)
 			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_HDR_DIGEST_ERR,
+						     le32_to_cpu(got),
 						     "header digest",
 						     le32_to_cpu(got));
 	}
@@ -282,8 +321,14 @@ static int nvmet_mptcp_recv_hdr(struct nvmet_mptcp_queue *queue)
 		if (queue->rx_got < queue->rx_want)
 			return ret;
 	}
+	/* rx_got stays until it is handled: a C2HTermReq copies the header. */
 	err = nvmet_mptcp_handle_pdu(queue);
-	return err ? err : ret;
+	if (err)
+		return err;
+	/* Unless the PDU has data, a header comes next. */
+	queue->rx_got = 0;
+	queue->rx_want = sizeof(struct nvme_tcp_hdr);
+	return ret;
 }
 
 /* All data of the current PDU received and, with digests, verified. */
@@ -320,7 +365,7 @@ static int nvmet_mptcp_recv_data(struct nvmet_mptcp_queue *queue)
 					    queue->rx_left);
 		/* The PDU was checked against the buffer: cannot happen. */
 		if (!len)
-			return nvmet_mptcp_proto_err(queue, 0,
+			return nvmet_mptcp_proto_err(queue, 0, 0,
 						     "no buffer left for data",
 						     queue->rx_left);
 	}
@@ -363,7 +408,7 @@ static int nvmet_mptcp_recv_ddgst(struct nvmet_mptcp_queue *queue)
 	want = nvmet_mptcp_crc_final(queue->rx_crc);
 	/* The binding has no C2HTermReq code for it: just drop the link. */
 	if (queue->rx_ddgst != want)
-		return nvmet_mptcp_proto_err(queue, 0, "data digest",
+		return nvmet_mptcp_proto_err(queue, 0, 0, "data digest",
 					     le32_to_cpu(queue->rx_ddgst));
 	nvmet_mptcp_rx_data_done(queue);
 	return ret;

@@ -344,21 +344,39 @@ int nvmet_mptcp_send_icresp(struct nvmet_mptcp_queue *queue)
 }
 
 /*
- * Tell the host why its connection ends (C2HTermReq), when that cannot
- * tear a PDU we are in the middle of sending.  Best effort.
+ * Tell the host why its connection ends: a C2HTermReq with the status,
+ * its error information and the header in error as far as it was read,
+ * without its digest (NVMe/TCP transport spec, C2HTermReq PDU).  Term
+ * PDUs carry no digests, so one is valid before the ICResp too.  Never
+ * while one of our PDUs is half sent: the host would take the term for
+ * the rest of it.  Best effort.
  */
-void nvmet_mptcp_send_term(struct nvmet_mptcp_queue *queue, u16 fes)
+void nvmet_mptcp_send_term(struct nvmet_mptcp_queue *queue, u16 fes, u32 fei)
 {
 	struct nvme_tcp_term_pdu term = { };
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
-	struct kvec vec = { .iov_base = &term, .iov_len = sizeof(term) };
+	struct kvec vec[2] = {
+		{ .iov_base = &term, .iov_len = sizeof(term) },
+		{ .iov_base = queue->rx_pdu.raw },
+	};
+	u32 len = 0;
 
-	if (!fes || queue->snd_cmd ||
-	    !test_bit(NVMET_MPTCP_Q_LIVE, &queue->flags))
+	if (!fes || queue->snd_cmd)
 		return;
+	if (queue->rx_state == NVMET_MPTCP_RX_HDR) {
+		len = queue->rx_got;
+		/* Past the common header, hlen has been checked. */
+		if (len > sizeof(struct nvme_tcp_hdr))
+			len = queue->rx_pdu.hdr.hlen;
+		len = min_t(u32, len, NVMET_MPTCP_TERM_DATA_MAX);
+	}
+	vec[1].iov_len = len;
+
 	term.hdr.type = nvme_tcp_c2h_term;
 	term.hdr.hlen = sizeof(term);
-	term.hdr.plen = cpu_to_le32(sizeof(term));
+	term.hdr.plen = cpu_to_le32(sizeof(term) + len);
 	term.fes = cpu_to_le16(fes);
-	kernel_sendmsg(queue->sock, &msg, &vec, 1, vec.iov_len);
+	term.feil = cpu_to_le16(lower_16_bits(fei));
+	term.feiu = cpu_to_le16(upper_16_bits(fei));
+	kernel_sendmsg(queue->sock, &msg, vec, 2, sizeof(term) + len);
 }
