@@ -42,12 +42,7 @@ USER_HZ = 100
 
 
 def config_name(c):
-    if c in CONFIG_NAMES:
-        return CONFIG_NAMES[c]
-    if c.startswith("mptcp") and "-q" in c:
-        paths, queues = c[5:].split("-q")
-        return f"nvme-mptcp, {paths} paths, {queues} I/O queues"
-    return c
+    return CONFIG_NAMES.get(c, c)
 
 
 def config_order(c):

@@ -111,17 +111,10 @@ config_up() {
 		done
 		;;
 	mptcp*)
-		# mptcpN uses N paths; mptcpN-qM also asks for M I/O queues
-		# (MPTCP connections), a lever to measure, not a default.
-		local paths=${1#mptcp} queues=()
-		if [[ $paths == *-q* ]]; then
-			queues=(--nr-io-queues="${paths#*-q}")
-			paths=${paths%-q*}
-		fi
 		tgt_use nvmet-mptcp "$2" || return
-		endpoints "$paths" || return
-		nvme_connect host mptcp 10.10.1.1 4420 "$nqn" "${queues[@]}" >/dev/null || return
-		wait_until 10 all_subflows "$paths" || return 4
+		endpoints "${1#mptcp}" || return
+		nvme_connect host mptcp 10.10.1.1 4420 "$nqn" >/dev/null || return
+		wait_until 10 all_subflows "${1#mptcp}" || return 4
 		;;
 	fallback)
 		tgt_use nvmet-mptcp "$2" || return
@@ -145,14 +138,16 @@ sleep_until() {
 
 # snap FILE: CPU jiffies, bytes per path and counters, now.
 snap() {
-	local i ns
+	local ns
 	{
 		awk '$1 == "cpu" { print "cpu.busy", $2 + $3 + $4 + $7 + $8; print "cpu.all", $2 + $3 + $4 + $5 + $6 + $7 + $8 }
 			$1 == "ctxt" { print "ctxt", $2 }' /proc/stat
-		for ((i = 1; i <= 4; i++)); do
-			echo "tx$i $(ip netns exec host cat "/sys/class/net/h$i/statistics/tx_bytes")"
-			echo "rx$i $(ip netns exec host cat "/sys/class/net/h$i/statistics/rx_bytes")"
-		done
+		# shellcheck disable=SC2016 # expanded by the inner sh
+		ip netns exec host sh -c 'for i in 1 2 3 4; do
+			s=/sys/class/net/h$i/statistics
+			[ -d "$s" ] || continue
+			echo "tx$i $(cat "$s/tx_bytes")"; echo "rx$i $(cat "$s/rx_bytes")"
+		done'
 		for ns in host target; do
 			ip netns exec "$ns" nstat -az | awk -v ns="$ns" '$1 ~ /^(Tcp|MPTcp)/ { print ns "." $1, $2 }'
 		done

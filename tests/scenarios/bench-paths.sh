@@ -14,7 +14,8 @@
 #   conds=A+B       conditions (default: all, see cond_paths)
 #   loads=A+B       workloads (default: all, see load_fio)
 #   configs=A+B     only these configurations (default: each condition's own)
-#   extra=A+B       configurations added to every condition (e.g. mptcp4-q4)
+#   diag=1          ss -tinM of both ends in the middle of each run, to the
+#                   console (windows, RTTs, cwnd of every subflow)
 # nvmt: needs-modules
 set -euo pipefail
 # shellcheck source=bench-lib.sh
@@ -23,10 +24,10 @@ set -euo pipefail
 reps=3 secs=4 ramp=1 rate=40
 conds=unshaped+clean+lossy+uneven+losslimited
 loads=seqread+seqwrite+randread+randwrite+randread-qd1
-configs='' extra=''
+configs='' diag=0
 for a in "$@"; do
 	case $a in
-	reps=* | secs=* | ramp=* | rate=* | conds=* | loads=* | configs=* | extra=*) declare "${a%%=*}=${a#*=}" ;;
+	reps=* | secs=* | ramp=* | rate=* | conds=* | loads=* | configs=* | diag=*) declare "${a%%=*}=${a#*=}" ;;
 	*) echo "unknown argument $a" >&2; exit 2 ;;
 	esac
 done
@@ -100,6 +101,13 @@ measure() {
 	# (fio starts a little after t0, so it is still running at the end).
 	sleep_until "$t0" $((ramp * 1000))
 	snap "$work/a"
+	if ((diag)); then
+		sleep_until "$t0" $((ramp * 1000 + secs * 500))
+		echo "--- $1 $2 $3: host"
+		ip netns exec host ss -tinM state established
+		echo "--- $1 $2 $3: target"
+		ip netns exec target ss -tinM state established
+	fi
 	sleep_until "$t0" $(((ramp + secs) * 1000))
 	snap "$work/b"
 	wait "$fio_pid" || { cat "$work/fio.out" >&2; return 1; }
@@ -126,7 +134,7 @@ for ((rep = 1; rep <= reps; rep++)); do
 	for cond in "${cond_list[@]}"; do
 		n=$(cond_paths "$cond") || { echo "unknown condition $cond" >&2; exit 2; }
 		require "shape-$cond" cond_shape "$cond"
-		for config in $(cond_configs "$cond") ${extra//+/ }; do
+		for config in $(cond_configs "$cond"); do
 			[[ -z $configs || +$configs+ == *"+$config+"* ]] || continue
 			say "rep $rep/$reps: $cond, $config"
 			rc=0

@@ -58,7 +58,7 @@ graph_setup() {
 		nvme_tcp_io_work nvme_tcp_queue_rq nvmet_tcp_io_work; do
 		echo "$f" >>"$tr/set_graph_function" 2>/dev/null || echo "(no $f to trace)"
 	done
-	[[ -s $tr/set_graph_function ]]
+	grep -q . "$tr/set_graph_function"
 }
 
 # graph_summary IOS: per traced function and per function it calls, the
