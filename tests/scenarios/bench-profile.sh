@@ -70,18 +70,18 @@ graph_summary() {
 			cpu = $1
 			split($0, half, "|"); body = half[2]
 			dur = ""; if (match(half[1], /[0-9.]+ us/)) dur = substr(half[1], RSTART, RLENGTH - 3)
-			if (match(body, /[a-z_0-9]+(\ \[[a-z_0-9]+\])?\(\) \{/)) {
-				name = substr(body, RSTART, RLENGTH); sub(/[ (].*/, "", name)
+			if (match(body, /[a-zA-Z_0-9.]+(\ \[[a-z_0-9]+\])?\(\) \{/)) {
+				name = substr(body, RSTART, RLENGTH); sub(/[ (.].*/, "", name)
 				if (stack[cpu] == "") stack[cpu] = name
 				next
 			}
-			if (match(body, /\} \/\* [a-z_0-9]+/)) {
+			if (match(body, /\} \/\* [a-zA-Z_0-9]+/)) {
 				name = substr(body, RSTART + 5, RLENGTH - 5)
 				if (stack[cpu] == name) { stack[cpu] = ""; n[name]++; t[name] += dur }
 				next
 			}
-			if (match(body, /[a-z_0-9]+(\ \[[a-z_0-9]+\])?\(\);/)) {
-				name = substr(body, RSTART, RLENGTH); sub(/[ (].*/, "", name)
+			if (match(body, /[a-zA-Z_0-9.]+(\ \[[a-z_0-9]+\])?\(\);/)) {
+				name = substr(body, RSTART, RLENGTH); sub(/[ (.].*/, "", name)
 				k = key(cpu, name); n[k]++; t[k] += dur
 			}
 		}
