@@ -15,8 +15,8 @@ if [[ ${1:-} == --smoke ]]; then
 	smoke=1
 	shift
 fi
-kernels=("$@")
-[[ ${#kernels[@]} -gt 0 ]] || kernels=(6.12)
+# Kernel ids as words or comma separated (make passes BENCH_KERNELS=6.1,newest).
+IFS=', ' read -r -a kernels <<<"${*:-6.12}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

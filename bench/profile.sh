@@ -8,8 +8,8 @@
 # Environment: PROFILE_ARGS, scenario arguments (comma separated).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-kernels=("$@")
-[[ ${#kernels[@]} -gt 0 ]] || kernels=(6.12)
+# Kernel ids as words or comma separated (make passes BENCH_KERNELS=6.1,newest).
+IFS=', ' read -r -a kernels <<<"${*:-6.12}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -67,14 +67,14 @@ def terse(line):
     }
 
 
-def parse_point(words):
+def parse_point(words, cpus=2):
     """One 'FIGURE: bench-point k=v ... fio=TERSE' line, as a dict."""
     p = {"counters": {}}
     for w in words:
         k, _, v = w.partition("=")
         if k == "fio":
             p.update(terse(v))
-        elif k in ("cond", "config", "load"):
+        elif k in ("cond", "config", "load", "bs"):
             p[k] = v
         elif k in ("rep", "paths", "rate", "secs"):
             p[k] = int(v)
@@ -84,7 +84,13 @@ def parse_point(words):
             p[k] = int(v)
     p["mib_s"] = p["kib_s"] / 1024
     secs = p["secs"]
-    p["cpu_s"] = p.get("cpu.busy", 0) / USER_HZ
+    # CPU of the whole guest (host, target, fio and the snapshots alike),
+    # as the busy share of the jiffies that passed: TCG loses ticks, so
+    # the jiffies of a window fall short of CPUs x seconds.
+    if p.get("cpu.all"):
+        p["cpu_s"] = p.get("cpu.busy", 0) / p["cpu.all"] * cpus * secs
+    else:
+        p["cpu_s"] = p.get("cpu.busy", 0) / USER_HZ
     gib = p["kib_s"] * secs / 2**20
     p["cpu_s_per_gib"] = p["cpu_s"] / gib if gib else None
     moved = [p.get(f"tx{i}", 0) + p.get(f"rx{i}", 0) for i in range(1, 5)]
@@ -105,7 +111,8 @@ def parse(text):
     meta, points, skips, failed = {}, [], [], []
     for line in text.splitlines():
         if line.startswith("FIGURE: bench-point "):
-            points.append(parse_point(line.split()[2:]))
+            points.append(parse_point(line.split()[2:],
+                                      int(meta.get("cpus", 2))))
         elif line.startswith("FIGURE: bench-meta "):
             meta = dict(w.split("=", 1) for w in line.split()[2:])
         elif line.startswith("FIGURE: bench-skip "):
@@ -206,6 +213,14 @@ def targets(summary, rate_mbit):
     return rows
 
 
+def seq_bs(points):
+    """The sequential block size the points used (4k for every
+    configuration on 6.1, see stock_bs in tests/scenarios/lib.sh)."""
+    sizes = {p.get("bs", "128k") for p in points
+             if p["load"].startswith("seq")}
+    return "/".join(sorted(sizes)) or "128k"
+
+
 def fmt(s, what):
     if not s or not s[what]:
         return "-"
@@ -218,14 +233,15 @@ def fmt(s, what):
     return f"{a} ({lo}-{hi})" if m["n"] > 1 else a
 
 
-def markdown(meta, summary, rows, skips, failed, date):
+def markdown(meta, summary, rows, skips, failed, date, points=()):
     rate = int(meta.get("rate", 40))
     r = rate * 1e6 / 8 / 2**20
     out = [f"Measured {date}, kernel {meta.get('kernel', '?')}, QEMU/TCG with "
            f"{meta.get('cpus', '?')} vCPUs, R = {rate} Mbit/s ({r:.2f} MiB/s), "
            f"{meta.get('reps', '?')} repetitions of {meta.get('secs', '?')} s "
            f"after {meta.get('ramp', '?')} s of ramp; median (min-max). "
-           "MiB/s for 128k QD32, IOPS for 4k QD32, mean latency for 4k QD1.", ""]
+           f"MiB/s for {seq_bs(points)} QD32, IOPS for 4k QD32, mean latency "
+           "for 4k QD1.", ""]
     for cond in CONDS:
         configs = sorted({k[1] for k in summary if k[0] == cond},
                          key=config_order)
@@ -235,7 +251,8 @@ def markdown(meta, summary, rows, skips, failed, date):
         head = ["configuration", "seq read MiB/s", "seq write MiB/s",
                 "rand read IOPS", "rand write IOPS", "QD1 read us"]
         if cond == "unshaped":
-            head += ["CPU s/GiB read", "CPU s/GiB write"]
+            head += ["CPU s/GiB read (whole guest)",
+                     "CPU s/GiB write (whole guest)"]
         out.append("| " + " | ".join(head) + " |")
         out.append("|" + "---|" * len(head))
         for c in configs:
@@ -281,7 +298,7 @@ def markdown(meta, summary, rows, skips, failed, date):
     return "\n".join(out) + "\n"
 
 
-def chart(summary, meta, png):
+def chart(summary, meta, png, bs="128k"):
     """Seq read and write MiB/s per condition and configuration."""
     conds = [c for c in ("clean", "lossy", "uneven", "losslimited")
              if any(k[0] == c for k in summary)] or ["unshaped"]
@@ -320,7 +337,7 @@ def chart(summary, meta, png):
         using = ", ".join(
             f"'{data}' index {idx} using {i + 2}:xtic(1) title '{t}'"
             for i, t in enumerate(titles))
-        plots.append(f"set title '{load}, 128k QD32 (MiB/s)'\nplot {using}")
+        plots.append(f"set title '{load}, {bs} QD32 (MiB/s)'\nplot {using}")
     script = "\n".join([
         "set terminal pngcairo size 1200,500 font 'sans,9'",
         f"set output '{png}'",
@@ -362,11 +379,12 @@ def main(argv=None):
                                for k, v in sorted(summary.items())],
                    "targets": rows, "skipped": skips, "failed": failed},
                   f, indent=1)
-    md = markdown(meta, summary, rows, skips, failed, a.date)
+    md = markdown(meta, summary, rows, skips, failed, a.date, points)
     with open(os.path.join(a.outdir, "bench.md"), "w") as f:
         f.write(md)
     if not a.no_chart and not chart(summary, meta,
-                                    os.path.join(a.outdir, "bench.png")):
+                                    os.path.join(a.outdir, "bench.png"),
+                                    seq_bs(points)):
         print("no sequential figures to chart", file=sys.stderr)
         return 1
     print(md)

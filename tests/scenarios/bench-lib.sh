@@ -91,6 +91,7 @@ all_subflows() {
 }
 
 # config_up CONFIG PATHS: connect CONFIG; the nvme block device in NVMT_NSDEV.
+# Exit status 90: the kernel has no such iopolicy; 91: subflows missing.
 config_up() {
 	local p policy
 	case $1 in
@@ -107,14 +108,14 @@ config_up() {
 		[[ $1 == native-qd ]] && policy=queue-depth
 		for s in /sys/class/nvme-subsystem/*; do
 			[[ $(<"$s/subsysnqn") == "$nqn" ]] || continue
-			echo "$policy" >"$s/iopolicy" 2>/dev/null || return 3
+			echo "$policy" >"$s/iopolicy" 2>/dev/null || return 90
 		done
 		;;
 	mptcp*)
 		tgt_use nvmet-mptcp "$2" || return
 		endpoints "${1#mptcp}" || return
 		nvme_connect host mptcp 10.10.1.1 4420 "$nqn" >/dev/null || return
-		wait_until 10 all_subflows "${1#mptcp}" || return 4
+		wait_until 10 all_subflows "${1#mptcp}" || return 91
 		;;
 	fallback)
 		tgt_use nvmet-mptcp "$2" || return

@@ -113,7 +113,7 @@ measure() {
 	wait "$fio_pid" || { cat "$work/fio.out" >&2; return 1; }
 	line=$(grep -m1 '^3;' "$work/fio.out") || return 1
 	echo "FIGURE: bench-point cond=$1 config=$2 load=$3 rep=$4 paths=$(cond_paths "$1")" \
-		"rate=$rate secs=$secs$(deltas "$work/a" "$work/b") fio=$line"
+		"rate=$rate secs=$secs bs=${opts[1]#--bs=}$(deltas "$work/a" "$work/b") fio=$line"
 }
 
 # ---- the run --------------------------------------------------------------------
@@ -128,7 +128,7 @@ require mptcp-limits topo_mptcp 1
 # should take the CPU.
 require null-blk modprobe null_blk nr_devices=1 gb=1 bs=4096
 require null-blk-dev udev_wait /dev/nullb0
-echo "FIGURE: bench-meta kernel=$(uname -r) cpus=$(nproc) rate=$rate secs=$secs ramp=$ramp reps=$reps"
+echo "FIGURE: bench-meta kernel=$(uname -r) cpus=$(nproc) rate=$rate secs=$secs ramp=$ramp reps=$reps diag=$diag"
 
 for ((rep = 1; rep <= reps; rep++)); do
 	for cond in "${cond_list[@]}"; do
@@ -139,9 +139,9 @@ for ((rep = 1; rep <= reps; rep++)); do
 			say "rep $rep/$reps: $cond, $config"
 			rc=0
 			config_up "$config" "$n" || rc=$?
-			if ((rc == 3)); then
+			if ((rc == 90)); then
 				echo "FIGURE: bench-skip cond=$cond config=$config why=iopolicy-unsupported"
-			elif ((rc == 4)); then
+			elif ((rc == 91)); then
 				echo "FIGURE: bench-skip cond=$cond config=$config why=subflows-missing"
 				ip netns exec host ss -HMni state established
 				result "bench-$cond-$config-rep$rep" FAIL "not every path has a subflow"

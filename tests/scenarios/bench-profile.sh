@@ -112,8 +112,14 @@ for config in ${configs//+/ }; do
 		require graph-setup graph_setup
 		echo >"$tr/trace"
 		echo 1 >"$tr/tracing_on"
-		line=$(fio_run "$load") || { result "fio-traced-$config-$load" FAIL; continue; }
+		rc=0
+		line=$(fio_run "$load") || rc=$?
 		echo 0 >"$tr/tracing_on"
+		if ((rc)); then
+			result "fio-traced-$config-$load" FAIL
+			echo nop >"$tr/current_tracer"
+			continue
+		fi
 		n=$(ios "$line")
 		echo "FIGURE: profile-traced config=$config load=$load ios=$n"
 		graph_summary "$n" | sort | sed "s/^/FIGURE: profile-fn config=$config load=$load /"

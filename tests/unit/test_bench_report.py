@@ -27,7 +27,7 @@ def terse(read_kib_s=0, read_iops=0, write_kib_s=0, write_iops=0,
 def point(cond, config, load, rep, kib_s, iops=100, lat=(1, 9, 5), busy=0,
           moved=(0, 0, 0, 0), secs=4):
     words = [f"cond={cond}", f"config={config}", f"load={load}", f"rep={rep}",
-             "paths=4", "rate=40", f"secs={secs}", f"cpu.busy={busy}",
+             "paths=4", "rate=40", f"secs={secs}", "bs=128k", f"cpu.busy={busy}",
              "host.MPTcpExtOFOQueue=7"]
     words += [f"tx{i + 1}={m}" for i, m in enumerate(moved)]
     write = load in ("seqwrite", "randwrite")
@@ -63,11 +63,20 @@ class Points(unittest.TestCase):
         meta, points, skips, failed = report.parse(line)
         p = points[0]
         self.assertEqual(p["mib_s"], 256)
-        self.assertEqual(p["cpu_s"], 2.0)
+        self.assertEqual(p["cpu_s"], 2.0)  # no cpu.all: busy jiffies
         # 256 MiB/s for 4 s is 1 GiB, for 2 CPU seconds
         self.assertAlmostEqual(p["cpu_s_per_gib"], 2.0)
+        self.assertEqual(p["bs"], "128k")
         self.assertEqual(p["path_share"], [0.75, 0.25, 0, 0])
         self.assertEqual(p["counters"], {"host.MPTcpExtOFOQueue": 7})
+
+    def test_cpu_as_busy_share(self):
+        # TCG lost ticks: 600 jiffies passed in 4 s on 2 CPUs, 150 busy:
+        # a quarter of 8 CPU seconds.
+        line = point("unshaped", "tcp1", "seqread", 1, kib_s=1024)
+        line = line.replace("cpu.busy=0", "cpu.busy=150 cpu.all=600")
+        _, points, _, _ = report.parse("FIGURE: bench-meta cpus=2\n" + line)
+        self.assertAlmostEqual(points[0]["cpu_s"], 2.0)
 
     def test_skips_and_failures(self):
         text = "\n".join([
