@@ -29,6 +29,18 @@ load_fio() {
 	esac
 }
 
+# bench_setup PATHS: both transports' host modules, PATHS veth paths with
+# MPTCP limits (endpoints come per configuration), and /dev/nullb0. Not
+# memory-backed: nothing is verified, and the transports, not memcpy,
+# should take the CPU.
+bench_setup() {
+	require modprobe modprobe -a nvme-tcp nvme-mptcp
+	require topology topo_create "$1"
+	require mptcp-limits topo_mptcp 1
+	require null-blk modprobe null_blk nr_devices=1 gb=1 bs=4096
+	require null-blk-dev udev_wait /dev/nullb0
+}
+
 # ---- target: nvmet-tcp or nvmet-mptcp, a port on each of N paths --------------
 
 tgt_down() {

@@ -121,13 +121,7 @@ measure() {
 IFS=+ read -r -a cond_list <<<"$conds"
 IFS=+ read -r -a load_list <<<"$loads"
 say "bench: ${#cond_list[@]} conditions, ${#load_list[@]} workloads, $reps repetitions, R = $rate Mbit/s"
-require modprobe modprobe -a nvme-tcp nvme-mptcp
-require topology topo_create 4
-require mptcp-limits topo_mptcp 1
-# Not memory-backed: nothing is verified, and the transports, not memcpy,
-# should take the CPU.
-require null-blk modprobe null_blk nr_devices=1 gb=1 bs=4096
-require null-blk-dev udev_wait /dev/nullb0
+bench_setup 4
 echo "FIGURE: bench-meta kernel=$(uname -r) cpus=$(nproc) rate=$rate secs=$secs ramp=$ramp reps=$reps diag=$diag"
 
 for ((rep = 1; rep <= reps; rep++)); do

@@ -91,11 +91,7 @@ graph_summary() {
 		}' "$tr/trace"
 }
 
-require modprobe modprobe -a nvme-tcp nvme-mptcp
-require topology topo_create 1
-require mptcp-limits topo_mptcp 1
-require null-blk modprobe null_blk nr_devices=1 gb=1 bs=4096
-require null-blk-dev udev_wait /dev/nullb0
+bench_setup 1
 echo "FIGURE: profile-meta kernel=$(uname -r) cpus=$(nproc) secs=$secs"
 IFS=+ read -r -a load_list <<<"$loads"
 for config in ${configs//+/ }; do
