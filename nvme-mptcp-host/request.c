@@ -84,12 +84,13 @@ static void nvme_mptcp_setup_capsule(struct nvme_mptcp_request *req,
 {
 	struct nvme_mptcp_queue *queue = req->queue;
 	struct nvme_command *cmd = &req->cmd.cmd;
+	/*
+	 * In-capsule data is what this queue takes, fabrics commands too:
+	 * 8 KiB on the admin queue, IOCCSZ * 16 - 64 on an I/O queue, so an
+	 * I/O queue's Connect goes by R2T when IOCCSZ has no room for it.
+	 */
 	u32 icd = queue->cmnd_capsule_len - sizeof(struct nvme_command);
 	bool write = rq_data_dir(rq) == WRITE;
-
-	/* Fabrics commands have 8 KiB in the capsule on any queue (IOCCSZ is for I/O). */
-	if (nvme_is_fabrics(cmd))
-		icd = NVME_TCP_ADMIN_CCSZ;
 
 	nvme_mptcp_prep_send(req);
 	req->data_len = blk_rq_nr_phys_segments(rq) ? blk_rq_payload_bytes(rq) : 0;
