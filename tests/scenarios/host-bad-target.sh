@@ -5,7 +5,10 @@
 # that goes live and answers as the protocol allows but targets rarely do (a
 # command failed while its data is still being sent, less data than the
 # buffer on a non-read command): those complete with the controller's status
-# and the controller is not reset.
+# and the controller is not reset.  Last an I/O controller whose IOCCSZ (4,
+# 64 bytes) leaves no room for data in an I/O queue's capsule: the I/O
+# queue's Connect must send its 1 KiB by R2T, not in the capsule (the tool
+# fails a Connect that does), and the controller goes live with that queue.
 #
 #   host ns: nvme-mptcp  h1 10.10.1.2 <--veth--> t1 10.10.1.1:4420  target ns: nvmt-bad-target
 # nvmt: needs-modules
@@ -150,5 +153,49 @@ check live-debugfs-counters queue_counters
 check live-stopped-sending late_data
 no_controller() { [[ $(controllers) -eq 0 ]]; }
 check live-no-controller-left wait_until 10 no_controller
+
+say "IOCCSZ 4: the I/O queue's Connect data by R2T, not in the capsule"
+smalllog=/tmp/bad-target-small.log
+small_nqn=nqn.2026-01.io.nvme-mptcp:host-bad-target-small-ioccsz
+small_connect() {
+	local c
+	ctrl=
+	ip netns exec target "$tool" 10.10.1.1 4420 small-ioccsz 2 >"$smalllog" &
+	pid=$!
+	wait_until 5 listening || return 1
+	dmesg_mark
+	if ! fabrics host "transport=mptcp,traddr=10.10.1.1,trsvcid=4420,nqn=$small_nqn,nr_io_queues=1,ctrl_loss_tmo=0"; then
+		cat "$smalllog"
+		return 1
+	fi
+	for c in /sys/class/nvme/nvme*; do
+		if [[ -e $c ]]; then ctrl=${c##*/}; fi
+	done
+	[[ -n $ctrl ]] || return 1
+	echo "$ctrl: $(<"/sys/class/nvme/$ctrl/state"), queue_count $(<"/sys/class/nvme/$ctrl/queue_count")"
+	[[ $(<"/sys/class/nvme/$ctrl/state") == live &&
+		$(<"/sys/class/nvme/$ctrl/queue_count") -eq 2 ]]
+}
+# The tool's account of the I/O queue's Connect: by R2T, never in the capsule.
+small_r2t() {
+	cat "$smalllog"
+	grep -qx "queue 1 Connect: 1024 bytes by R2T" "$smalllog" &&
+		! grep -q "in the capsule" "$smalllog"
+}
+tool_exited() { ! kill -0 "$pid" 2>/dev/null; }
+small_delete() {
+	local rc=0
+	if [[ -n $ctrl ]]; then echo 1 >"/sys/class/nvme/$ctrl/delete_controller"; fi
+	wait_until 10 tool_exited || rc=1
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	pid=
+	wait_until 10 no_controller || rc=1
+	return "$rc"
+}
+check small-ioccsz-connect small_connect
+check small-ioccsz-r2t small_r2t
+check_fails small-ioccsz-dmesg-clean dmesg_since "malformed|Connect command failed|failed to connect|error recovery"
+check small-ioccsz-deleted small_delete
 check rmmod rmmod nvme-mptcp
 finish

@@ -15,6 +15,12 @@
  *     0xc2 (read): 512 bytes of 0xab, then a successful response with
  *          result 0x1234abcd, whatever the host's buffer
  *     0xc6 (read): the same 512 bytes, success in the C2HData (no response)
+ *   or "small-ioccsz": an I/O controller (no namespaces, one I/O queue, each
+ *   connection served by its own process) whose IOCCSZ is 4, 64 bytes: an
+ *   I/O queue's capsule has no room for data, so the Connect there must
+ *   come without its 1 KiB.  That Connect is failed (SGL Offset Invalid, as
+ *   nvmet does) if its data is in the capsule, else the data is fetched by
+ *   R2T and the Connect succeeds.  Each I/O queue Connect is reported.
  */
 #include <arpa/inet.h>
 #include <stdbool.h>
@@ -25,6 +31,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 /* PDU types, as include/linux/nvme-tcp.h numbers them. */
 enum {
@@ -47,6 +54,10 @@ static const char *const cases[] = {
 };
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 #define LIVE	-2
+#define SMALL_IOCCSZ	-3
+
+static bool small_ioccsz;
+static char subnqn[224];		/* the admin Connect's, for Identify */
 
 static int read_full(int fd, void *buf, size_t len)
 {
@@ -159,6 +170,58 @@ static int send_c2h(struct live *l, const void *data, uint32_t len,
 	return write_full(l->fd, data, len);
 }
 
+/*
+ * An I/O queue's Connect with IOCCSZ 4: its 1 KiB of data by R2T, never in
+ * the capsule.  Reported on stdout either way.
+ */
+static int small_ioccsz_connect(struct live *l, uint16_t qid)
+{
+	uint32_t len = get32(l->sqe + 32);	/* SGL length */
+	uint8_t pdu[24] = { 0 }, h2c[24];
+
+	if (l->data_len) {
+		printf("queue %u Connect: %u bytes in the capsule, IOCCSZ 4 has room for none\n",
+		       qid, l->data_len);
+		return send_rsp(l, 0x4016, 0);	/* SGL Offset Invalid, DNR */
+	}
+	if (len != 1024 || len > sizeof(l->data)) {
+		printf("queue %u Connect: data length %u\n", qid, len);
+		return send_rsp(l, 0x4002, 0);
+	}
+	put_hdr(pdu, R2T, 24, 24);
+	memcpy(pdu + 8, l->sqe + 2, 2);
+	set16(pdu + 10, 0x1c1c);		/* ttag */
+	set32(pdu + 16, len);
+	if (write_full(l->fd, pdu, sizeof(pdu)) || read_full(l->fd, h2c, 24))
+		return -1;
+	if (h2c[0] != H2C_DATA || get32(h2c + 4) != 24 + len ||
+	    memcmp(h2c + 8, l->sqe + 2, 2) || get16(h2c + 10) != 0x1c1c ||
+	    get32(h2c + 12) || get32(h2c + 16) != len) {
+		printf("queue %u Connect: bad H2CData for the R2T\n", qid);
+		return -1;
+	}
+	if (read_full(l->fd, l->data, len))
+		return -1;
+	if (get16(l->data + 16) != 1) {		/* the admin Connect's cntlid */
+		printf("queue %u Connect: cntlid %u in the data\n", qid,
+		       get16(l->data + 16));
+		return send_rsp(l, 0x4002, 0);
+	}
+	printf("queue %u Connect: %u bytes by R2T\n", qid, len);
+	return send_rsp(l, 0, 0);
+}
+
+static int live_connect(struct live *l)
+{
+	uint16_t qid = get16(l->sqe + 42);
+
+	if (qid && small_ioccsz)
+		return small_ioccsz_connect(l, qid);
+	if (!qid && l->data_len >= 256 + sizeof(subnqn))
+		memcpy(subnqn, l->data + 256, sizeof(subnqn) - 1);
+	return send_rsp(l, 0, 1);		/* cntlid 1 */
+}
+
 /* Fabrics commands: Connect, Property Get and Set. */
 static int live_fabrics(struct live *l)
 {
@@ -167,7 +230,7 @@ static int live_fabrics(struct live *l)
 
 	switch (l->sqe[4]) {
 	case 0x01:				/* Connect */
-		return send_rsp(l, 0, 1);	/* cntlid 1 */
+		return live_connect(l);
 	case 0x00:				/* Property Set */
 		if (off == 0x14)
 			l->cc = get32(l->sqe + 48);
@@ -207,6 +270,12 @@ static int live_identify(struct live *l)
 	memcpy(id + 768, nqn, sizeof(nqn) - 1);		/* SUBNQN */
 	set32(id + 1792, 4);				/* IOCCSZ */
 	set32(id + 1796, 1);				/* IORCSZ */
+	if (small_ioccsz) {
+		id[111] = 1;				/* I/O ctrl */
+		set16(id + 320, 50);			/* KAS: 5 s */
+		memset(id + 768, 0, 256);
+		memcpy(id + 768, subnqn, strlen(subnqn));
+	}
 	if (send_c2h(l, id, sizeof(id), F_LAST))
 		return -1;
 	return send_rsp(l, 0, 0);
@@ -248,6 +317,17 @@ static int live_command(struct live *l)
 		return 0;
 	case 0x18:				/* Keep Alive */
 		return send_rsp(l, 0, 0);
+	case 0x02:				/* Get Log Page: zeros */
+		if (!small_ioccsz || get32(l->sqe + 32) > sizeof(l->data))
+			return send_rsp(l, 0x4002, 0);
+		memset(l->data, 0, get32(l->sqe + 32));
+		if (send_c2h(l, l->data, get32(l->sqe + 32), F_LAST))
+			return -1;
+		return send_rsp(l, 0, 0);
+	case 0x09:				/* Set Features */
+		if (small_ioccsz && l->sqe[40] == 0x07)	/* one SQ, one CQ */
+			return send_rsp(l, 0, 0);
+		return send_rsp(l, 0x4002, 0);
 	case 0xc1:
 		return live_fail_early(l);
 	case 0xc2:
@@ -323,7 +403,7 @@ static void serve(int fd, long c)
 	if (write(fd, icresp, sizeof(icresp)) != sizeof(icresp) ||
 	    (c >= 0 && c <= 2))
 		return;
-	if (c == LIVE) {
+	if (c == LIVE || c == SMALL_IOCCSZ) {
 		serve_live(fd);
 		return;
 	}
@@ -394,7 +474,8 @@ int main(int argc, char **argv)
 	long c, count, i;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: %s ADDR PORT CASE|random|live COUNT\n", argv[0]);
+		fprintf(stderr, "usage: %s ADDR PORT CASE|random|live|small-ioccsz COUNT\n",
+			argv[0]);
 		for (c = 0; c < (long)NCASES; c++)
 			fprintf(stderr, "  case %ld: %s\n", c, cases[c]);
 		return 2;
@@ -402,6 +483,11 @@ int main(int argc, char **argv)
 	c = strcmp(argv[3], "random") ? atol(argv[3]) : -1;
 	if (!strcmp(argv[3], "live"))
 		c = LIVE;
+	if (!strcmp(argv[3], "small-ioccsz"))
+		c = SMALL_IOCCSZ;
+	small_ioccsz = c == SMALL_IOCCSZ;
+	if (small_ioccsz)		/* one log, written by every process */
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	count = atol(argv[4]);
 	sa.sin_port = htons(atoi(argv[2]));
 	if (inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1)
@@ -414,14 +500,33 @@ int main(int argc, char **argv)
 	}
 	srandom(getpid());
 	/* A host that never comes must not hang the test VM. */
-	alarm(c == LIVE ? 300 : 120);
+	alarm(c < -1 ? 300 : 120);
 	for (i = 0; i < count; i++) {
 		int fd = accept(lfd, NULL, NULL);
 
 		if (fd < 0)
 			return 1;
+		/* The I/O queue connects while the admin queue is served. */
+		if (small_ioccsz) {
+			pid_t p;
+
+			fflush(stdout);
+			p = fork();
+			if (p < 0)
+				return 1;
+			if (!p) {
+				close(lfd);
+				alarm(300);
+				serve(fd, c);
+				_exit(0);
+			}
+			close(fd);
+			continue;
+		}
 		serve(fd, c);
 		close(fd);
 	}
+	while (wait(NULL) > 0)
+		;
 	return 0;
 }
