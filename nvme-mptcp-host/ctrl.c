@@ -1,9 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Controller lifecycle: create, connect (admin queue, then I/O queues),
- * reset, error recovery with reconnect, delete.  The order of calls into
- * nvme-core follows the contract every fabrics transport keeps: quiesce
- * before stopping queues, cancel what is left, then free.
+ * Controller lifecycle.
+ *
+ * nvme-core fixes what a fabrics transport must do: a controller goes NEW
+ * -> CONNECTING -> LIVE; from LIVE, error recovery or a reset takes it to
+ * RESETTING and back through CONNECTING, and a delete to DELETING, where
+ * nvme-core calls stop_ctrl and then delete_ctrl.
+ *
+ * What this file builds for a connection is a ladder of stages, climbed in
+ * order by nvme_mptcp_build() and taken down by one function,
+ * nvme_mptcp_unbuild(), whoever asks: a setup that failed, error recovery,
+ * a reset, a delete.  ctrl->built is the highest stage begun, and each
+ * undo step copes with a stage begun but not finished.
+ *
+ *   stage        build                             unbuild
+ *   ADMIN_OPEN   admin socket (+ admin tag set)    close the socket
+ *   ADMIN_LIVE   fabrics Connect on queue 0        quiesce, quiet, cancel
+ *   ENABLED      CC.EN, identify, limits           keep-alive off (+ CC.EN off)
+ *   IO_OPEN      queue count, sockets (+ tag set)  close the sockets
+ *   IO_LIVE      I/O Connects, blk-mq resized      quiesce, quiet, cancel
+ *
+ * The tag sets outlive connections: a reconnect reuses them, and only a
+ * delete, or a first setup that fails, frees them.  How far an unbuild
+ * goes besides (clear CC.EN, let blk-mq run again) depends on who asks:
+ * see struct nvme_mptcp_unbuild_how.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -16,6 +36,42 @@
 static LIST_HEAD(nvme_mptcp_ctrls);
 static DEFINE_MUTEX(nvme_mptcp_ctrls_lock);
 
+enum nvme_mptcp_stage {
+	NVME_MPTCP_BUILT_NOTHING,
+	NVME_MPTCP_BUILT_ADMIN_OPEN,
+	NVME_MPTCP_BUILT_ADMIN_LIVE,
+	NVME_MPTCP_BUILT_ENABLED,
+	NVME_MPTCP_BUILT_IO_OPEN,
+	NVME_MPTCP_BUILT_IO_LIVE,
+	NVME_MPTCP_NR_STAGES
+};
+
+struct nvme_mptcp_unbuild_how {
+	bool disable;	/* clear CC.EN first: the admin connection is good */
+	bool shutdown;	/* ... as a shutdown (CC.SHN) */
+	bool resume;	/* blk-mq runs again: I/O fails over, or waits */
+	bool free_tags;	/* no connection will follow */
+};
+
+/* Error recovery and failed reconnects: the connection is gone. */
+static const struct nvme_mptcp_unbuild_how nvme_mptcp_for_retry = {
+	.resume = true,
+};
+
+/* A reset connects again at once; I/O waits, quiesced, for it. */
+static const struct nvme_mptcp_unbuild_how nvme_mptcp_for_reset = {
+	.disable = true,
+};
+
+static const struct nvme_mptcp_unbuild_how nvme_mptcp_for_delete = {
+	.disable = true, .shutdown = true, .resume = true, .free_tags = true,
+};
+
+/* The first setup failed: nothing of the controller stays. */
+static const struct nvme_mptcp_unbuild_how nvme_mptcp_for_abandon = {
+	.resume = true, .free_tags = true,
+};
+
 void nvme_mptcp_error_recovery(struct nvme_ctrl *ctrl)
 {
 	if (!nvme_change_ctrl_state(ctrl, NVME_CTRL_RESETTING))
@@ -26,245 +82,314 @@ void nvme_mptcp_error_recovery(struct nvme_ctrl *ctrl)
 	queue_work(nvme_reset_wq, &to_mptcp_ctrl(ctrl)->err_work);
 }
 
-static void nvme_mptcp_free_io_queues(struct nvme_mptcp_ctrl *ctrl)
+/* ---- queue ranges: [first, last) of ctrl->queues ---------------------- */
+
+static int nvme_mptcp_open_range(struct nvme_mptcp_ctrl *ctrl, int first,
+				 int last)
 {
-	int i;
+	int ret = 0;
 
-	for (i = 1; i < ctrl->ctrl.queue_count; i++)
-		nvme_mptcp_free_queue(ctrl, i);
-}
-
-static void nvme_mptcp_stop_io_queues(struct nvme_mptcp_ctrl *ctrl)
-{
-	int i;
-
-	for (i = 1; i < ctrl->ctrl.queue_count; i++)
-		nvme_mptcp_stop_queue(ctrl, i);
-}
-
-static int nvme_mptcp_start_io_queues(struct nvme_mptcp_ctrl *ctrl, int first,
-				      int last)
-{
-	int i, ret;
-
-	for (i = first; i < last; i++) {
-		ret = nvme_mptcp_start_queue(ctrl, i);
-		if (ret)
-			goto out_stop;
-	}
-	return 0;
-
-out_stop:
-	for (i--; i >= first; i--)
-		nvme_mptcp_stop_queue(ctrl, i);
+	while (first < last && !ret)
+		ret = nvme_mptcp_queue_open(&ctrl->queues[first++]);
 	return ret;
 }
 
-/* Split the queues the controller granted into default, read and poll. */
-static void nvme_mptcp_split_queues(struct nvme_mptcp_ctrl *ctrl,
+static int nvme_mptcp_serve_range(struct nvme_mptcp_ctrl *ctrl, int first,
+				  int last)
+{
+	int ret = 0;
+
+	while (first < last && !ret)
+		ret = nvme_mptcp_queue_serve(&ctrl->queues[first++]);
+	return ret;
+}
+
+static void nvme_mptcp_quiet_range(struct nvme_mptcp_ctrl *ctrl, int first,
+				   int last)
+{
+	while (first < last)
+		nvme_mptcp_queue_quiet(&ctrl->queues[first++]);
+}
+
+static void nvme_mptcp_close_range(struct nvme_mptcp_ctrl *ctrl, int first,
+				   int last)
+{
+	while (first < last)
+		nvme_mptcp_queue_close(&ctrl->queues[first++]);
+}
+
+/* Queues blk-mq sends on; any beyond its hardware contexts stay unused. */
+static int nvme_mptcp_used_queues(struct nvme_mptcp_ctrl *ctrl)
+{
+	struct nvme_ctrl *nctrl = &ctrl->ctrl;
+
+	if (!ctrl->io_tags)
+		return 1;
+	return min_t(int, nctrl->queue_count, nctrl->tagset->nr_hw_queues + 1);
+}
+
+static bool nvme_mptcp_all_live(struct nvme_mptcp_ctrl *ctrl)
+{
+	int i, n = nvme_mptcp_used_queues(ctrl);
+
+	for (i = 0; i < n; i++)
+		if (!nvme_mptcp_queue_live(&ctrl->queues[i]))
+			return false;
+	return true;
+}
+
+/* ---- the stages --------------------------------------------------------- */
+
+static int nvme_mptcp_open_admin(struct nvme_mptcp_ctrl *ctrl)
+{
+	struct nvme_ctrl *nctrl = &ctrl->ctrl;
+	int ret;
+
+	ret = nvme_mptcp_queue_open(&ctrl->queues[0]);
+	if (ret || ctrl->admin_tags)
+		return ret;
+	ret = nvme_alloc_admin_tag_set(nctrl, &ctrl->admin_tag_set,
+				       &nvme_mptcp_admin_mq_ops,
+				       sizeof(struct nvme_mptcp_request));
+	ctrl->admin_tags = !ret;
+	return ret;
+}
+
+static int nvme_mptcp_serve_admin(struct nvme_mptcp_ctrl *ctrl)
+{
+	return nvme_mptcp_queue_serve(&ctrl->queues[0]);
+}
+
+/* What the controller said in Identify that this transport cannot use. */
+static int nvme_mptcp_check_identify(struct nvme_mptcp_ctrl *ctrl)
+{
+	struct nvme_ctrl *nctrl = &ctrl->ctrl;
+	size_t asked = nctrl->opts->queue_size;
+
+	if (nctrl->icdoff) {
+		dev_err(nctrl->device, "in-capsule data offset (icdoff %u) is not supported\n",
+			nctrl->icdoff);
+		return -EOPNOTSUPP;
+	}
+	/* NVMe/TCP carries data by SGL only. */
+	if (!(nctrl->sgls & (BIT(0) | BIT(1)))) {
+		dev_err(nctrl->device, "controller does not support SGLs, which NVMe/TCP requires\n");
+		return -EOPNOTSUPP;
+	}
+	if (asked > nctrl->sqsize + 1)
+		dev_warn(nctrl->device, "queue_size %zu > controller sqsize %u, clamping down\n",
+			 asked, nctrl->sqsize + 1);
+	if (nctrl->sqsize + 1 > nctrl->maxcmd) {
+		dev_warn(nctrl->device, "sqsize %u > controller maxcmd %u, clamping down\n",
+			 nctrl->sqsize + 1, nctrl->maxcmd);
+		nctrl->sqsize = nctrl->maxcmd - 1;
+	}
+	return 0;
+}
+
+static int nvme_mptcp_enable(struct nvme_mptcp_ctrl *ctrl)
+{
+	struct nvme_ctrl *nctrl = &ctrl->ctrl;
+	int ret;
+
+	ret = nvme_enable_ctrl(nctrl);
+	if (ret)
+		return ret;
+	nvme_unquiesce_admin_queue(nctrl);
+	ret = kc_nvme_init_ctrl_finish(nctrl);
+	return ret ?: nvme_mptcp_check_identify(ctrl);
+}
+
+/*
+ * Share the granted I/O queues out among the blk-mq map types: reads get
+ * nr_io_queues of their own when write queues are asked for too (and fit);
+ * then default, then poll, take what is left.
+ */
+static void nvme_mptcp_share_queues(struct nvme_mptcp_ctrl *ctrl,
 				    unsigned int granted)
 {
 	struct nvmf_ctrl_options *opts = ctrl->ctrl.opts;
-	u32 *nq = ctrl->io_queues;
+	bool split = opts->nr_write_queues && opts->nr_io_queues < granted;
+	const struct {
+		enum hctx_type type;
+		unsigned int want;
+	} ask[] = {
+		{ HCTX_TYPE_READ, split ? opts->nr_io_queues : 0 },
+		{ HCTX_TYPE_DEFAULT, split ? opts->nr_write_queues : opts->nr_io_queues },
+		{ HCTX_TYPE_POLL, opts->nr_poll_queues },
+	};
+	unsigned int i, n;
 
 	memset(ctrl->io_queues, 0, sizeof(ctrl->io_queues));
-	if (opts->nr_write_queues && opts->nr_io_queues < granted) {
-		/* nr_io_queues serve reads, nr_write_queues the rest. */
-		nq[HCTX_TYPE_READ] = opts->nr_io_queues;
-		granted -= nq[HCTX_TYPE_READ];
-		nq[HCTX_TYPE_DEFAULT] = min(opts->nr_write_queues, granted);
-		granted -= nq[HCTX_TYPE_DEFAULT];
-	} else {
-		nq[HCTX_TYPE_DEFAULT] = min(opts->nr_io_queues, granted);
-		granted -= nq[HCTX_TYPE_DEFAULT];
+	for (i = 0; i < ARRAY_SIZE(ask); i++) {
+		n = min(ask[i].want, granted);
+		ctrl->io_queues[ask[i].type] = n;
+		granted -= n;
 	}
-	if (opts->nr_poll_queues && granted)
-		nq[HCTX_TYPE_POLL] = min(opts->nr_poll_queues, granted);
 }
 
-static int nvme_mptcp_alloc_io_queues(struct nvme_mptcp_ctrl *ctrl)
+static int nvme_mptcp_open_io(struct nvme_mptcp_ctrl *ctrl)
 {
-	struct nvmf_ctrl_options *opts = ctrl->ctrl.opts;
+	struct nvme_ctrl *nctrl = &ctrl->ctrl;
+	struct nvmf_ctrl_options *opts = nctrl->opts;
 	unsigned int cpus = num_online_cpus();
-	unsigned int nr, i;
+	u32 *nq = ctrl->io_queues;
+	unsigned int want;
 	int ret;
 
-	nr = min(opts->nr_io_queues, cpus) + min(opts->nr_write_queues, cpus) +
-	     min(opts->nr_poll_queues, cpus);
-	ret = nvme_set_queue_count(&ctrl->ctrl, &nr);
+	/* No more queues of a kind than CPUs to use them. */
+	want = min(opts->nr_io_queues, cpus) + min(opts->nr_write_queues, cpus) +
+	       min(opts->nr_poll_queues, cpus);
+	ret = nvme_set_queue_count(nctrl, &want);
 	if (ret)
 		return ret;
-	if (!nr) {
-		dev_err(ctrl->ctrl.device, "controller granted no I/O queues\n");
+	if (!want) {
+		dev_err(nctrl->device, "controller granted no I/O queues\n");
 		return -ENOMEM;
 	}
-	nvme_mptcp_split_queues(ctrl, nr);
-	nr = ctrl->io_queues[HCTX_TYPE_DEFAULT] + ctrl->io_queues[HCTX_TYPE_READ] +
-	     ctrl->io_queues[HCTX_TYPE_POLL];
-	ctrl->ctrl.queue_count = nr + 1;
-	dev_info(ctrl->ctrl.device, "creating %u I/O queues\n", nr);
+	nvme_mptcp_share_queues(ctrl, want);
+	nctrl->queue_count = 1 + nq[HCTX_TYPE_DEFAULT] + nq[HCTX_TYPE_READ] +
+			     nq[HCTX_TYPE_POLL];
+	dev_info(nctrl->device, "creating %u I/O queues\n", nctrl->queue_count - 1);
 
-	for (i = 1; i <= nr; i++) {
-		ret = nvme_mptcp_alloc_queue(ctrl, i);
-		if (ret)
-			goto out_free;
-	}
-	return 0;
-
-out_free:
-	while (--i >= 1)
-		nvme_mptcp_free_queue(ctrl, i);
+	ret = nvme_mptcp_open_range(ctrl, 1, nctrl->queue_count);
+	if (ret || ctrl->io_tags)
+		return ret;
+	ret = nvme_alloc_io_tag_set(nctrl, &ctrl->tag_set, &nvme_mptcp_mq_ops,
+				    opts->nr_poll_queues ? HCTX_MAX_TYPES : 2,
+				    sizeof(struct nvme_mptcp_request));
+	ctrl->io_tags = !ret;
 	return ret;
 }
 
-static void nvme_mptcp_destroy_io_queues(struct nvme_mptcp_ctrl *ctrl,
-					 bool remove)
-{
-	nvme_mptcp_stop_io_queues(ctrl);
-	if (remove)
-		nvme_remove_io_tag_set(&ctrl->ctrl);
-	nvme_mptcp_free_io_queues(ctrl);
-}
-
-static int nvme_mptcp_configure_io_queues(struct nvme_mptcp_ctrl *ctrl,
-					  bool new)
+/*
+ * blk-mq may have more or fewer hardware contexts than the controller
+ * granted this time.  Serve the queues it already uses, so that I/O held
+ * since the connection was lost drains while the queues freeze; resize;
+ * then serve the rest.  (A new controller has no namespace to drain.)
+ */
+static int nvme_mptcp_serve_io(struct nvme_mptcp_ctrl *ctrl)
 {
 	struct nvme_ctrl *nctrl = &ctrl->ctrl;
-	int ret, nr;
+	int known = nvme_mptcp_used_queues(ctrl);
+	int ret;
 
-	ret = nvme_mptcp_alloc_io_queues(ctrl);
+	ret = nvme_mptcp_serve_range(ctrl, 1, known);
 	if (ret)
 		return ret;
 
-	if (new) {
-		ret = nvme_alloc_io_tag_set(nctrl, &ctrl->tag_set,
-					    &nvme_mptcp_mq_ops,
-					    nctrl->opts->nr_poll_queues ?
-					    HCTX_MAX_TYPES : 2,
-					    sizeof(struct nvme_mptcp_request));
-		if (ret)
-			goto out_free;
-	}
-
-	/* On reconnect the controller may grant a different queue count. */
-	nr = min(nctrl->tagset->nr_hw_queues + 1, nctrl->queue_count);
-	ret = nvme_mptcp_start_io_queues(ctrl, 1, nr);
-	if (ret)
-		goto out_cancel;
-
-	if (!new) {
-		nvme_start_freeze(nctrl);
-		nvme_unquiesce_io_queues(nctrl);
-		if (!kc_nvme_wait_freeze_io_timeout(nctrl)) {
-			/* Stuck I/O: fail this attempt rather than hang. */
-			ret = -ENODEV;
-			nvme_unfreeze(nctrl);
-			goto out_stop;
-		}
-		blk_mq_update_nr_hw_queues(nctrl->tagset, nctrl->queue_count - 1);
+	nvme_start_freeze(nctrl);
+	nvme_unquiesce_io_queues(nctrl);
+	if (!kc_nvme_wait_freeze_io_timeout(nctrl)) {
 		nvme_unfreeze(nctrl);
+		dev_err(nctrl->device, "I/O did not drain for the queue resize\n");
+		return -ENODEV;
 	}
+	if (nctrl->tagset->nr_hw_queues != nctrl->queue_count - 1)
+		blk_mq_update_nr_hw_queues(nctrl->tagset, nctrl->queue_count - 1);
+	nvme_unfreeze(nctrl);
 
-	ret = nvme_mptcp_start_io_queues(ctrl, nr, nctrl->tagset->nr_hw_queues + 1);
-	if (ret)
-		goto out_stop;
-	return 0;
-
-out_stop:
-	nvme_quiesce_io_queues(nctrl);
-	nvme_sync_io_queues(nctrl);
-	nvme_mptcp_stop_io_queues(ctrl);
-out_cancel:
-	nvme_cancel_tagset(nctrl);
-	if (new)
-		nvme_remove_io_tag_set(nctrl);
-out_free:
-	nvme_mptcp_free_io_queues(ctrl);
-	return ret;
+	return nvme_mptcp_serve_range(ctrl, known, nvme_mptcp_used_queues(ctrl));
 }
 
-static void nvme_mptcp_destroy_admin_queue(struct nvme_mptcp_ctrl *ctrl,
-					   bool remove)
+static int (*const nvme_mptcp_build_step[NVME_MPTCP_NR_STAGES])(struct nvme_mptcp_ctrl *) = {
+	[NVME_MPTCP_BUILT_ADMIN_OPEN]	= nvme_mptcp_open_admin,
+	[NVME_MPTCP_BUILT_ADMIN_LIVE]	= nvme_mptcp_serve_admin,
+	[NVME_MPTCP_BUILT_ENABLED]	= nvme_mptcp_enable,
+	[NVME_MPTCP_BUILT_IO_OPEN]	= nvme_mptcp_open_io,
+	[NVME_MPTCP_BUILT_IO_LIVE]	= nvme_mptcp_serve_io,
+};
+
+static int nvme_mptcp_build(struct nvme_mptcp_ctrl *ctrl)
 {
-	nvme_mptcp_stop_queue(ctrl, 0);
-	if (remove)
-		nvme_remove_admin_tag_set(&ctrl->ctrl);
-	nvme_mptcp_free_queue(ctrl, 0);
+	/* A discovery controller has no I/O queues. */
+	int top = ctrl->ctrl.queue_count > 1 ? NVME_MPTCP_BUILT_IO_LIVE :
+					       NVME_MPTCP_BUILT_ENABLED;
+	int stage, ret;
+
+	for (stage = NVME_MPTCP_BUILT_ADMIN_OPEN; stage <= top; stage++) {
+		ctrl->built = stage;
+		ret = nvme_mptcp_build_step[stage](ctrl);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
-static int nvme_mptcp_configure_admin_queue(struct nvme_mptcp_ctrl *ctrl,
-					    bool new)
+static void nvme_mptcp_unbuild(struct nvme_mptcp_ctrl *ctrl,
+			       const struct nvme_mptcp_unbuild_how *how)
+{
+	struct nvme_ctrl *nctrl = &ctrl->ctrl;
+	int built = ctrl->built;
+
+	/* Nothing new on the admin queue while the I/O queues go. */
+	if (built >= NVME_MPTCP_BUILT_ADMIN_LIVE)
+		nvme_quiesce_admin_queue(nctrl);
+	if (built >= NVME_MPTCP_BUILT_IO_LIVE) {
+		nvme_quiesce_io_queues(nctrl);
+		nvme_sync_io_queues(nctrl);
+		nvme_mptcp_quiet_range(ctrl, 1, ctrl->nr_queues);
+		nvme_cancel_tagset(nctrl);
+	}
+	if (built >= NVME_MPTCP_BUILT_IO_OPEN)
+		nvme_mptcp_close_range(ctrl, 1, ctrl->nr_queues);
+	if (built >= NVME_MPTCP_BUILT_ENABLED) {
+		nvme_stop_keep_alive(nctrl);
+		if (how->disable)
+			kc_nvme_disable_ctrl(nctrl, how->shutdown);
+	}
+	if (built >= NVME_MPTCP_BUILT_ADMIN_LIVE) {
+		blk_sync_queue(nctrl->admin_q);
+		nvme_mptcp_queue_quiet(&ctrl->queues[0]);
+		nvme_cancel_admin_tagset(nctrl);
+	}
+	nvme_mptcp_queue_close(&ctrl->queues[0]);
+	ctrl->built = NVME_MPTCP_BUILT_NOTHING;
+
+	if (how->resume) {
+		if (ctrl->io_tags)
+			nvme_unquiesce_io_queues(nctrl);
+		if (ctrl->admin_tags)
+			nvme_unquiesce_admin_queue(nctrl);
+	}
+	if (how->free_tags && ctrl->io_tags) {
+		nvme_remove_io_tag_set(nctrl);
+		ctrl->io_tags = false;
+	}
+	if (how->free_tags && ctrl->admin_tags) {
+		nvme_remove_admin_tag_set(nctrl);
+		ctrl->admin_tags = false;
+	}
+}
+
+/*
+ * Build a connection for a CONNECTING controller and take it LIVE; on
+ * failure nothing of the attempt is left.
+ */
+static int nvme_mptcp_connect_ctrl(struct nvme_mptcp_ctrl *ctrl, bool first)
 {
 	struct nvme_ctrl *nctrl = &ctrl->ctrl;
 	int ret;
 
-	ret = nvme_mptcp_alloc_queue(ctrl, 0);
-	if (ret)
+	ret = nvme_mptcp_build(ctrl);
+	/* Only a delete can have overtaken the attempt. */
+	if (!ret && !nvme_change_ctrl_state(nctrl, NVME_CTRL_LIVE))
+		ret = -EINVAL;
+	if (ret) {
+		nvme_mptcp_unbuild(ctrl, first ? &nvme_mptcp_for_abandon :
+						 &nvme_mptcp_for_retry);
 		return ret;
-
-	if (new) {
-		ret = nvme_alloc_admin_tag_set(nctrl, &ctrl->admin_tag_set,
-					       &nvme_mptcp_admin_mq_ops,
-					       sizeof(struct nvme_mptcp_request));
-		if (ret)
-			goto out_free;
 	}
-
-	ret = nvme_mptcp_start_queue(ctrl, 0);
-	if (ret)
-		goto out_remove_tagset;
-	ret = nvme_enable_ctrl(nctrl);
-	if (ret)
-		goto out_stop;
-	nvme_unquiesce_admin_queue(nctrl);
-	ret = kc_nvme_init_ctrl_finish(nctrl);
-	if (ret)
-		goto out_quiesce;
+	nvme_start_ctrl(nctrl);
+	/*
+	 * A queue that broke while the others were being set up failed its
+	 * own commands only (nvme_mptcp_queue_failed): recover it now.
+	 * Pairs with the cmpxchg there.
+	 */
+	smp_mb();
+	if (!nvme_mptcp_all_live(ctrl))
+		nvme_mptcp_error_recovery(nctrl);
 	return 0;
-
-out_quiesce:
-	nvme_quiesce_admin_queue(nctrl);
-	blk_sync_queue(nctrl->admin_q);
-out_stop:
-	nvme_mptcp_stop_queue(ctrl, 0);
-	nvme_cancel_admin_tagset(nctrl);
-out_remove_tagset:
-	if (new)
-		nvme_remove_admin_tag_set(nctrl);
-out_free:
-	nvme_mptcp_free_queue(ctrl, 0);
-	return ret;
-}
-
-static void nvme_mptcp_teardown_admin_queue(struct nvme_mptcp_ctrl *ctrl,
-					    bool remove)
-{
-	struct nvme_ctrl *nctrl = &ctrl->ctrl;
-
-	nvme_quiesce_admin_queue(nctrl);
-	blk_sync_queue(nctrl->admin_q);
-	nvme_mptcp_stop_queue(ctrl, 0);
-	nvme_cancel_admin_tagset(nctrl);
-	if (remove)
-		nvme_unquiesce_admin_queue(nctrl);
-	nvme_mptcp_destroy_admin_queue(ctrl, remove);
-}
-
-static void nvme_mptcp_teardown_io_queues(struct nvme_mptcp_ctrl *ctrl,
-					  bool remove)
-{
-	struct nvme_ctrl *nctrl = &ctrl->ctrl;
-
-	if (nctrl->queue_count <= 1)
-		return;
-	nvme_quiesce_admin_queue(nctrl);
-	nvme_quiesce_io_queues(nctrl);
-	nvme_sync_io_queues(nctrl);
-	nvme_mptcp_stop_io_queues(ctrl);
-	nvme_cancel_tagset(nctrl);
-	if (remove)
-		nvme_unquiesce_io_queues(nctrl);
-	nvme_mptcp_destroy_io_queues(ctrl, remove);
 }
 
 /*
@@ -303,131 +428,68 @@ static bool nvme_mptcp_time_to_retry(struct nvme_mptcp_ctrl *ctrl)
 			      nvme_mptcp_loss_deadline(ctrl));
 }
 
-static void nvme_mptcp_reconnect_or_remove(struct nvme_mptcp_ctrl *ctrl,
-					   int status)
-{
-	struct nvme_ctrl *nctrl = &ctrl->ctrl;
-
-	/* Reset or delete got there first: it owns the controller now. */
-	if (nvme_mptcp_state(nctrl) != NVME_CTRL_CONNECTING)
-		return;
-
-	if (!kc_nvmf_should_reconnect(nctrl, status)) {
-		dev_info(nctrl->device, "removing controller (%d)\n", status);
-	} else if (!nvme_mptcp_time_to_retry(ctrl)) {
-		dev_info(nctrl->device, "ctrl_loss_tmo (%d s) is up, removing controller (%d)\n",
-			 nctrl->opts->max_reconnects * nctrl->opts->reconnect_delay,
-			 status);
-	} else {
-		dev_info(nctrl->device, "reconnecting in %d seconds\n",
-			 nctrl->opts->reconnect_delay);
-		queue_delayed_work(nvme_wq, &ctrl->connect_work,
-				   nctrl->opts->reconnect_delay * HZ);
-		return;
-	}
-	nvme_delete_ctrl(nctrl);
-}
-
-/* Any queue blk-mq uses broken (queues beyond its hw queues stay unused). */
-static bool nvme_mptcp_any_queue_broken(struct nvme_mptcp_ctrl *ctrl)
-{
-	int i, n = ctrl->ctrl.queue_count;
-
-	if (n > 1)
-		n = min_t(int, n, ctrl->ctrl.tagset->nr_hw_queues + 1);
-	for (i = 0; i < n; i++)
-		if (nvme_mptcp_queue_broken(&ctrl->queues[i]))
-			return true;
-	return false;
-}
-
-static int nvme_mptcp_setup_ctrl(struct nvme_mptcp_ctrl *ctrl, bool new)
+/* After a failed attempt: schedule the next one, or remove the controller. */
+static void nvme_mptcp_retry_later(struct nvme_mptcp_ctrl *ctrl, int status)
 {
 	struct nvme_ctrl *nctrl = &ctrl->ctrl;
 	struct nvmf_ctrl_options *opts = nctrl->opts;
+	bool may = kc_nvmf_should_reconnect(nctrl, status);
+
+	/* A reset or delete that came meanwhile owns the controller. */
+	if (nvme_mptcp_state(nctrl) != NVME_CTRL_CONNECTING)
+		return;
+	if (may && nvme_mptcp_time_to_retry(ctrl)) {
+		dev_info(nctrl->device, "reconnecting in %d seconds\n",
+			 opts->reconnect_delay);
+		queue_delayed_work(nvme_wq, &ctrl->connect_work,
+				   opts->reconnect_delay * HZ);
+		return;
+	}
+	if (may)
+		dev_info(nctrl->device, "ctrl_loss_tmo (%d s) is up, removing controller (%d)\n",
+			 opts->max_reconnects * opts->reconnect_delay, status);
+	else
+		dev_info(nctrl->device, "removing controller (%d)\n", status);
+	nvme_delete_ctrl(nctrl);
+}
+
+/*
+ * One attempt to bring a CONNECTING controller back (a reconnect, or the
+ * connect that follows a reset).  A reset whose connect fails starts the
+ * ctrl_loss_tmo clock as error recovery does.
+ */
+static void nvme_mptcp_attempt(struct nvme_mptcp_ctrl *ctrl)
+{
+	struct nvme_ctrl *nctrl = &ctrl->ctrl;
 	int ret;
 
-	ret = nvme_mptcp_configure_admin_queue(ctrl, new);
-	if (ret)
-		return ret;
-
-	if (nctrl->icdoff) {
-		dev_err(nctrl->device, "in-capsule data offset (icdoff %u) is not supported\n",
-			nctrl->icdoff);
-		ret = -EOPNOTSUPP;
-		goto destroy_admin;
+	ret = nvme_mptcp_connect_ctrl(ctrl, false);
+	if (ret) {
+		if (nctrl->nr_reconnects) {
+			dev_info(nctrl->device, "reconnect attempt %d of %d failed (%d)\n",
+				 nctrl->nr_reconnects, nctrl->opts->max_reconnects, ret);
+		} else {	/* the connect after a reset counts as the first */
+			nctrl->nr_reconnects = 1;
+			ctrl->lost_since = jiffies;
+		}
+		nvme_mptcp_retry_later(ctrl, ret);
+		return;
 	}
-	if (!(nctrl->sgls & (BIT(0) | BIT(1)))) {
-		dev_err(nctrl->device, "controller does not support SGLs, which NVMe/TCP requires\n");
-		ret = -EOPNOTSUPP;
-		goto destroy_admin;
-	}
-	if (opts->queue_size > nctrl->sqsize + 1)
-		dev_warn(nctrl->device, "queue_size %zu > controller sqsize %u, clamping down\n",
-			 opts->queue_size, nctrl->sqsize + 1);
-	if (nctrl->sqsize + 1 > nctrl->maxcmd) {
-		dev_warn(nctrl->device, "sqsize %u > controller maxcmd %u, clamping down\n",
-			 nctrl->sqsize + 1, nctrl->maxcmd);
-		nctrl->sqsize = nctrl->maxcmd - 1;
-	}
-
-	if (nctrl->queue_count > 1) {
-		ret = nvme_mptcp_configure_io_queues(ctrl, new);
-		if (ret)
-			goto destroy_admin;
-	}
-
-	if (!nvme_change_ctrl_state(nctrl, NVME_CTRL_LIVE)) {
-		/* Only a delete may overtake a reconnect; never a new ctrl. */
-		ret = -EINVAL;
-		goto destroy_io;
-	}
-	nvme_start_ctrl(nctrl);
-	/*
-	 * A queue that broke while the others were being set up failed its
-	 * own commands only (nvme_mptcp_queue_failed): recover it now.
-	 * Pairs with the barrier there.
-	 */
-	smp_mb();
-	if (nvme_mptcp_any_queue_broken(ctrl))
-		nvme_mptcp_error_recovery(nctrl);
-	return 0;
-
-destroy_io:
-	if (nctrl->queue_count > 1) {
-		nvme_quiesce_io_queues(nctrl);
-		nvme_sync_io_queues(nctrl);
-		nvme_mptcp_stop_io_queues(ctrl);
-		nvme_cancel_tagset(nctrl);
-		nvme_mptcp_destroy_io_queues(ctrl, new);
-	}
-destroy_admin:
-	nvme_stop_keep_alive(nctrl);
-	nvme_mptcp_teardown_admin_queue(ctrl, new);
-	return ret;
+	/* Setup may have found a queue broken again and left LIVE at once. */
+	if (nctrl->nr_reconnects && nvme_mptcp_state(nctrl) == NVME_CTRL_LIVE)
+		dev_info(nctrl->device, "reconnected (attempt %d of %d)\n",
+			 nctrl->nr_reconnects, nctrl->opts->max_reconnects);
+	if (nvme_mptcp_state(nctrl) == NVME_CTRL_LIVE)
+		nctrl->nr_reconnects = 0;
 }
 
 static void nvme_mptcp_connect_work(struct work_struct *work)
 {
 	struct nvme_mptcp_ctrl *ctrl = container_of(to_delayed_work(work),
 					struct nvme_mptcp_ctrl, connect_work);
-	struct nvme_ctrl *nctrl = &ctrl->ctrl;
-	int ret;
 
-	++nctrl->nr_reconnects;
-	ret = nvme_mptcp_setup_ctrl(ctrl, false);
-	if (ret) {
-		dev_info(nctrl->device, "reconnect attempt %d of %d failed (%d)\n",
-			 nctrl->nr_reconnects, nctrl->opts->max_reconnects, ret);
-		nvme_mptcp_reconnect_or_remove(ctrl, ret);
-		return;
-	}
-	/* Not if setup went LIVE only to find a queue broken again. */
-	if (nvme_mptcp_state(nctrl) != NVME_CTRL_LIVE)
-		return;
-	dev_info(nctrl->device, "reconnected (attempt %d of %d)\n",
-		 nctrl->nr_reconnects, nctrl->opts->max_reconnects);
-	nctrl->nr_reconnects = 0;
+	ctrl->ctrl.nr_reconnects++;
+	nvme_mptcp_attempt(ctrl);
 }
 
 static void nvme_mptcp_err_work(struct work_struct *work)
@@ -436,53 +498,28 @@ static void nvme_mptcp_err_work(struct work_struct *work)
 					struct nvme_mptcp_ctrl, err_work);
 	struct nvme_ctrl *nctrl = &ctrl->ctrl;
 
+	/* Nothing of nvme-core's may use the queues being taken down. */
 	nvme_stop_keep_alive(nctrl);
 	flush_work(&nctrl->async_event_work);
-	nvme_mptcp_teardown_io_queues(ctrl, false);
-	/* Let queued I/O fail over or fail fast instead of waiting. */
-	nvme_unquiesce_io_queues(nctrl);
-	nvme_mptcp_teardown_admin_queue(ctrl, false);
-	nvme_unquiesce_admin_queue(nctrl);
-	/* In-band authentication must not use the queues being rebuilt. */
+	nvme_mptcp_unbuild(ctrl, &nvme_mptcp_for_retry);
 	kc_nvme_auth_stop(nctrl);
 
-	if (!nvme_change_ctrl_state(nctrl, NVME_CTRL_CONNECTING))
-		return;		/* being deleted */
-	nvme_mptcp_reconnect_or_remove(ctrl, 0);
-}
-
-static void nvme_mptcp_teardown_ctrl(struct nvme_mptcp_ctrl *ctrl,
-				     bool shutdown)
-{
-	nvme_mptcp_teardown_io_queues(ctrl, shutdown);
-	nvme_quiesce_admin_queue(&ctrl->ctrl);
-	kc_nvme_disable_ctrl(&ctrl->ctrl, shutdown);
-	nvme_mptcp_teardown_admin_queue(ctrl, shutdown);
-}
-
-static void nvme_mptcp_delete_ctrl(struct nvme_ctrl *nctrl)
-{
-	nvme_mptcp_teardown_ctrl(to_mptcp_ctrl(nctrl), true);
+	if (nvme_change_ctrl_state(nctrl, NVME_CTRL_CONNECTING))
+		nvme_mptcp_retry_later(ctrl, 0);
 }
 
 static void nvme_mptcp_reset_work(struct work_struct *work)
 {
 	struct nvme_ctrl *nctrl = container_of(work, struct nvme_ctrl, reset_work);
 	struct nvme_mptcp_ctrl *ctrl = to_mptcp_ctrl(nctrl);
-	int ret;
 
 	nvme_stop_ctrl(nctrl);
-	nvme_mptcp_teardown_ctrl(ctrl, false);
-	if (!nvme_change_ctrl_state(nctrl, NVME_CTRL_CONNECTING))
-		return;		/* being deleted */
-	ret = nvme_mptcp_setup_ctrl(ctrl, false);
-	if (ret) {
-		++nctrl->nr_reconnects;
-		ctrl->lost_since = jiffies;
-		nvme_mptcp_reconnect_or_remove(ctrl, ret);
-	}
+	nvme_mptcp_unbuild(ctrl, &nvme_mptcp_for_reset);
+	if (nvme_change_ctrl_state(nctrl, NVME_CTRL_CONNECTING))
+		nvme_mptcp_attempt(ctrl);
 }
 
+/* nvme-core stopped keep-alive and calls this before delete_ctrl. */
 static void nvme_mptcp_stop_ctrl(struct nvme_ctrl *nctrl)
 {
 	struct nvme_mptcp_ctrl *ctrl = to_mptcp_ctrl(nctrl);
@@ -491,7 +528,12 @@ static void nvme_mptcp_stop_ctrl(struct nvme_ctrl *nctrl)
 	cancel_delayed_work_sync(&ctrl->connect_work);
 }
 
-static void nvme_mptcp_destroy_queues(struct nvme_mptcp_ctrl *ctrl)
+static void nvme_mptcp_delete_ctrl(struct nvme_ctrl *nctrl)
+{
+	nvme_mptcp_unbuild(to_mptcp_ctrl(nctrl), &nvme_mptcp_for_delete);
+}
+
+static void nvme_mptcp_free_queues(struct nvme_mptcp_ctrl *ctrl)
 {
 	int i;
 
@@ -527,21 +569,34 @@ static int nvme_mptcp_pin_module(struct nvme_mptcp_ctrl *ctrl)
 	return 0;
 }
 
+/* Visible to debugfs and to the duplicate check from here on. */
+static void nvme_mptcp_publish(struct nvme_mptcp_ctrl *ctrl)
+{
+	mutex_lock(&nvme_mptcp_ctrls_lock);
+	list_add_tail(&ctrl->list, &nvme_mptcp_ctrls);
+	mutex_unlock(&nvme_mptcp_ctrls_lock);
+	nvme_mptcp_debugfs_add(ctrl);
+}
+
+static void nvme_mptcp_unpublish(struct nvme_mptcp_ctrl *ctrl)
+{
+	mutex_lock(&nvme_mptcp_ctrls_lock);
+	list_del_init(&ctrl->list);
+	mutex_unlock(&nvme_mptcp_ctrls_lock);
+	nvme_mptcp_debugfs_remove(ctrl);
+}
+
 static void nvme_mptcp_free_ctrl(struct nvme_ctrl *nctrl)
 {
 	struct nvme_mptcp_ctrl *ctrl = to_mptcp_ctrl(nctrl);
-	bool created = !list_empty(&ctrl->list);
 	struct file *pin = ctrl->pin;
 
-	if (created) {
-		mutex_lock(&nvme_mptcp_ctrls_lock);
-		list_del(&ctrl->list);
-		mutex_unlock(&nvme_mptcp_ctrls_lock);
-		nvme_mptcp_debugfs_remove(ctrl);
-		/* On a failed create, nvme-fabrics frees the options itself. */
+	/* A create that failed never published; nvme-fabrics frees its options. */
+	if (!list_empty(&ctrl->list)) {
+		nvme_mptcp_unpublish(ctrl);
 		nvmf_free_options(nctrl->opts);
 	}
-	nvme_mptcp_destroy_queues(ctrl);
+	nvme_mptcp_free_queues(ctrl);
 	put_net(ctrl->net);
 	kfree(ctrl);
 	if (pin)
@@ -550,23 +605,16 @@ static void nvme_mptcp_free_ctrl(struct nvme_ctrl *nctrl)
 
 static int nvme_mptcp_get_address(struct nvme_ctrl *nctrl, char *buf, int size)
 {
-	struct nvme_mptcp_queue *queue = &to_mptcp_ctrl(nctrl)->queues[0];
 	struct sockaddr_storage src;
-	int len;
+	int len = nvmf_get_address(nctrl, buf, size);
 
-	len = nvmf_get_address(nctrl, buf, size);
-	if (!test_bit(NVME_MPTCP_Q_LIVE, &queue->flags))
+	if (nvme_mptcp_queue_local_addr(&to_mptcp_ctrl(nctrl)->queues[0], &src))
 		return len;
-	mutex_lock(&queue->queue_lock);
-	if (test_bit(NVME_MPTCP_Q_LIVE, &queue->flags) &&
-	    kernel_getsockname(queue->sock, (struct sockaddr *)&src) > 0) {
-		if (len > 0)
-			len--;	/* replace the trailing newline */
-		len += scnprintf(buf + len, size - len, "%ssrc_addr=%pISc\n",
-				 len ? "," : "", &src);
-	}
-	mutex_unlock(&queue->queue_lock);
-	return len;
+	/* src_addr goes on the line nvmf_get_address ended. */
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	return len + scnprintf(buf + len, size - len, "%ssrc_addr=%pISc\n",
+			       len ? "," : "", &src);
 }
 
 #ifdef KC_CTRL_OPS_GET_VIRT_BOUNDARY
@@ -622,19 +670,26 @@ void nvme_mptcp_visit_ctrls(nvme_mptcp_ctrl_fn fn, void *arg)
 	mutex_unlock(&nvme_mptcp_ctrls_lock);
 }
 
-static bool nvme_mptcp_ctrl_exists(struct nvmf_ctrl_options *opts)
-{
-	struct nvme_mptcp_ctrl *ctrl;
-	bool found = false;
+struct nvme_mptcp_dup_search {
+	struct nvmf_ctrl_options *opts;
+	bool found;
+};
 
-	mutex_lock(&nvme_mptcp_ctrls_lock);
-	list_for_each_entry(ctrl, &nvme_mptcp_ctrls, list) {
-		found = nvmf_ip_options_match(&ctrl->ctrl, opts);
-		if (found)
-			break;
-	}
-	mutex_unlock(&nvme_mptcp_ctrls_lock);
-	return found;
+static void nvme_mptcp_dup_match(struct nvme_mptcp_ctrl *ctrl, void *arg)
+{
+	struct nvme_mptcp_dup_search *search = arg;
+
+	search->found = search->found ||
+			nvmf_ip_options_match(&ctrl->ctrl, search->opts);
+}
+
+/* Same address, port, subsystem and host as a controller we have. */
+static bool nvme_mptcp_duplicate(struct nvmf_ctrl_options *opts)
+{
+	struct nvme_mptcp_dup_search search = { .opts = opts };
+
+	nvme_mptcp_visit_ctrls(nvme_mptcp_dup_match, &search);
+	return search.found;
 }
 
 /* Check what nvme-fabrics cannot know is wrong for this transport. */
@@ -681,9 +736,10 @@ static int nvme_mptcp_parse_addrs(struct nvme_mptcp_ctrl *ctrl,
 	return 0;
 }
 
-static struct nvme_mptcp_ctrl *nvme_mptcp_alloc_ctrl(struct device *dev,
-						     struct nvmf_ctrl_options *opts)
+static struct nvme_mptcp_ctrl *nvme_mptcp_alloc_ctrl(struct nvmf_ctrl_options *opts)
 {
+	int nr = opts->nr_io_queues + opts->nr_write_queues +
+		 opts->nr_poll_queues + 1;
 	struct nvme_mptcp_ctrl *ctrl;
 	int ret, i;
 
@@ -692,44 +748,37 @@ static struct nvme_mptcp_ctrl *nvme_mptcp_alloc_ctrl(struct device *dev,
 		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&ctrl->list);
 	ctrl->net = get_net(current->nsproxy->net_ns);
+	ret = nvme_mptcp_parse_addrs(ctrl, opts);
+	if (ret)
+		goto out_free;
+	if (!opts->duplicate_connect && nvme_mptcp_duplicate(opts)) {
+		ret = -EALREADY;
+		goto out_free;
+	}
+
+	/* One slot per queue the options may ask for; the controller may grant fewer. */
+	ctrl->queues = kcalloc(nr, sizeof(*ctrl->queues), GFP_KERNEL);
+	if (!ctrl->queues) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	ctrl->nr_queues = nr;
+	for (i = 0; i < nr && !ret; i++)
+		ret = nvme_mptcp_init_queue(ctrl, i);
+	if (ret) {
+		nvme_mptcp_free_queues(ctrl);
+		goto out_free;
+	}
+	ctrl->async_req.queue = &ctrl->queues[0];
 	ctrl->ctrl.opts = opts;
-	ctrl->ctrl.queue_count = opts->nr_io_queues + opts->nr_write_queues +
-				 opts->nr_poll_queues + 1;
+	ctrl->ctrl.queue_count = nr;
 	ctrl->ctrl.sqsize = opts->queue_size - 1;
 	ctrl->ctrl.kato = opts->kato;
 	INIT_DELAYED_WORK(&ctrl->connect_work, nvme_mptcp_connect_work);
 	INIT_WORK(&ctrl->err_work, nvme_mptcp_err_work);
 	INIT_WORK(&ctrl->ctrl.reset_work, nvme_mptcp_reset_work);
-
-	ret = nvme_mptcp_parse_addrs(ctrl, opts);
-	if (ret)
-		goto out_free;
-	if (!opts->duplicate_connect && nvme_mptcp_ctrl_exists(opts)) {
-		ret = -EALREADY;
-		goto out_free;
-	}
-	ctrl->queues = kcalloc(ctrl->ctrl.queue_count, sizeof(*ctrl->queues),
-			       GFP_KERNEL);
-	if (!ctrl->queues) {
-		ret = -ENOMEM;
-		goto out_free;
-	}
-	ctrl->nr_queues = ctrl->ctrl.queue_count;
-	for (i = 0; i < ctrl->nr_queues; i++) {
-		ret = nvme_mptcp_init_queue(ctrl, i);
-		if (ret)
-			goto out_free_queues;
-	}
-	ctrl->async_req.queue = &ctrl->queues[0];
-
-	ret = nvme_init_ctrl(&ctrl->ctrl, dev, strcmp(opts->transport, "tcp") ?
-			     &nvme_mptcp_ctrl_ops : &nvme_mptcp_ctrl_ops_tcp, 0);
-	if (ret)
-		goto out_free_queues;
 	return ctrl;
 
-out_free_queues:
-	nvme_mptcp_destroy_queues(ctrl);
 out_free:
 	put_net(ctrl->net);
 	kfree(ctrl);
@@ -740,40 +789,44 @@ struct nvme_ctrl *nvme_mptcp_create_ctrl(struct device *dev,
 					 struct nvmf_ctrl_options *opts)
 {
 	struct nvme_mptcp_ctrl *ctrl;
+	struct nvme_ctrl *nctrl;
 	int ret;
 
-	ctrl = nvme_mptcp_alloc_ctrl(dev, opts);
+	ctrl = nvme_mptcp_alloc_ctrl(opts);
 	if (IS_ERR(ctrl))
 		return ERR_CAST(ctrl);
+	nctrl = &ctrl->ctrl;
+	ret = nvme_init_ctrl(nctrl, dev, strcmp(opts->transport, "tcp") ?
+			     &nvme_mptcp_ctrl_ops : &nvme_mptcp_ctrl_ops_tcp, 0);
+	if (ret) {
+		nvme_mptcp_free_queues(ctrl);
+		put_net(ctrl->net);
+		kfree(ctrl);
+		return ERR_PTR(ret);
+	}
 
 	/* From here on the last reference frees ctrl (free_ctrl). */
 	ret = nvme_mptcp_pin_module(ctrl);
+	if (!ret)
+		ret = kc_nvme_add_ctrl(nctrl);
 	if (ret)
 		goto out_put;
-	ret = kc_nvme_add_ctrl(&ctrl->ctrl);
-	if (ret)
-		goto out_put;
-	if (!nvme_change_ctrl_state(&ctrl->ctrl, NVME_CTRL_CONNECTING)) {
+	if (!nvme_change_ctrl_state(nctrl, NVME_CTRL_CONNECTING))
 		ret = -EINTR;
-		goto out_uninit;
+	else
+		ret = nvme_mptcp_connect_ctrl(ctrl, true);
+	if (ret) {
+		flush_work(&nctrl->async_event_work);
+		nvme_uninit_ctrl(nctrl);
+		goto out_put;
 	}
-	ret = nvme_mptcp_setup_ctrl(ctrl, true);
-	if (ret)
-		goto out_uninit;
 
-	dev_info(ctrl->ctrl.device, "new ctrl: NQN \"%s\", addr %pISpc, hostnqn: %s\n",
+	dev_info(nctrl->device, "new ctrl: NQN \"%s\", addr %pISpc, hostnqn: %s\n",
 		 opts->subsysnqn, &ctrl->addr, opts->host->nqn);
+	nvme_mptcp_publish(ctrl);
+	return nctrl;
 
-	mutex_lock(&nvme_mptcp_ctrls_lock);
-	list_add_tail(&ctrl->list, &nvme_mptcp_ctrls);
-	mutex_unlock(&nvme_mptcp_ctrls_lock);
-	nvme_mptcp_debugfs_add(ctrl);
-	return &ctrl->ctrl;
-
-out_uninit:
-	flush_work(&ctrl->ctrl.async_event_work);
-	nvme_uninit_ctrl(&ctrl->ctrl);
 out_put:
-	put_device(ctrl->ctrl.device);
+	put_device(nctrl->device);
 	return ERR_PTR(ret > 0 ? -EIO : ret);
 }

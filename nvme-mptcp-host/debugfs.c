@@ -37,7 +37,7 @@ nvme_mptcp_queue_kind(struct nvme_mptcp_queue *queue,
 
 	*ret = -ENOTCONN;
 	mutex_lock(&queue->queue_lock);
-	if (test_bit(NVME_MPTCP_Q_LIVE, &queue->flags)) {
+	if (nvme_mptcp_queue_live(queue)) {
 		*ret = mptcp_compat_path_info(queue->sock, info);
 		if (*ret == -EOPNOTSUPP || (!*ret && info->fallback))
 			/* the peer does not speak MPTCP */

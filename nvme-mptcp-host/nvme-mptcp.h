@@ -41,10 +41,23 @@
 #define NVME_MPTCP_CID_GEN_SHIFT	12	/* command_id: generation */
 #define NVME_MPTCP_CID_GEN_MASK	0xf
 
-enum nvme_mptcp_queue_flag {
-	NVME_MPTCP_Q_ALLOCATED,		/* connected, ICResp received */
-	NVME_MPTCP_Q_STARTED,		/* io_work serves the socket */
-	NVME_MPTCP_Q_LIVE,		/* fabrics Connect done */
+/*
+ * Life of a queue (queue->state).  open, serve, quiet and close run under
+ * queue_lock; any context may break a serving queue (cmpxchg).
+ *
+ *   CLOSED --open--> OPEN --serve--> SERVING --Connect done--> LIVE
+ *     ^               |  ^             |                         |
+ *     +-----close-----+  +---quiet-----+--- BROKEN <--failure ---+
+ *
+ * io_work moves PDUs while SERVING or LIVE; blk-mq sends only once LIVE
+ * (and the fabrics Connect while SERVING).
+ */
+enum nvme_mptcp_queue_state {
+	NVME_MPTCP_QS_CLOSED,		/* no socket */
+	NVME_MPTCP_QS_OPEN,		/* connected, ICResp received */
+	NVME_MPTCP_QS_SERVING,		/* io_work serves the socket */
+	NVME_MPTCP_QS_LIVE,		/* fabrics Connect done */
+	NVME_MPTCP_QS_BROKEN,		/* the connection failed: quiet it */
 };
 
 enum nvme_mptcp_ctrl_flag {
@@ -111,19 +124,18 @@ struct nvme_mptcp_stats {
 struct nvme_mptcp_queue {
 	struct socket		*sock;
 	struct nvme_mptcp_ctrl	*ctrl;
-	unsigned long		flags;
+	int			state;		/* enum nvme_mptcp_queue_state */
 	int			qid;
 	int			io_cpu;
 	u32			cmnd_capsule_len;
 	u32			maxh2cdata;
 	bool			hdr_digest;
 	bool			data_digest;
-	bool			rd_enabled;
 	bool			polled;		/* a poll queue (HCTX_TYPE_POLL) */
 
 	struct work_struct	io_work;
 	struct wait_queue_entry	sk_wait;	/* socket events -> io_work */
-	struct mutex		queue_lock;	/* start/stop */
+	struct mutex		queue_lock;	/* state changes but BROKEN */
 
 	struct mutex		io_lock;	/* send and receive state */
 
@@ -167,6 +179,9 @@ struct nvme_mptcp_ctrl {
 	struct nvme_mptcp_request async_req;
 	unsigned long		flags;
 	int			nr_queues;	/* entries in queues[] */
+	int			built;		/* stage of setup begun (ctrl.c) */
+	bool			admin_tags;	/* admin_tag_set allocated */
+	bool			io_tags;	/* tag_set allocated */
 	struct work_struct	err_work;
 	struct delayed_work	connect_work;
 	unsigned long		lost_since;	/* jiffies: error recovery began */
@@ -195,6 +210,24 @@ static inline u8 nvme_mptcp_ddgst_len(struct nvme_mptcp_queue *queue)
 	return queue->data_digest ? NVME_TCP_DIGEST_LENGTH : 0;
 }
 
+static inline int nvme_mptcp_queue_state(struct nvme_mptcp_queue *queue)
+{
+	return READ_ONCE(queue->state);
+}
+
+/* io_work serves the socket (the queue may not be LIVE yet). */
+static inline bool nvme_mptcp_queue_serving(struct nvme_mptcp_queue *queue)
+{
+	int state = nvme_mptcp_queue_state(queue);
+
+	return state == NVME_MPTCP_QS_SERVING || state == NVME_MPTCP_QS_LIVE;
+}
+
+static inline bool nvme_mptcp_queue_live(struct nvme_mptcp_queue *queue)
+{
+	return nvme_mptcp_queue_state(queue) == NVME_MPTCP_QS_LIVE;
+}
+
 static inline enum nvme_ctrl_state nvme_mptcp_state(struct nvme_ctrl *ctrl)
 {
 	return READ_ONCE(ctrl->state);
@@ -214,14 +247,15 @@ unsigned long nvme_mptcp_connect_timeout(struct nvme_mptcp_ctrl *ctrl);
 /* queue.c */
 int nvme_mptcp_init_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
 void nvme_mptcp_destroy_queue(struct nvme_mptcp_queue *queue);
-bool nvme_mptcp_queue_broken(struct nvme_mptcp_queue *queue);
-int nvme_mptcp_alloc_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
-void nvme_mptcp_free_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
-int nvme_mptcp_start_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
-void nvme_mptcp_stop_queue(struct nvme_mptcp_ctrl *ctrl, int qid);
+int nvme_mptcp_queue_open(struct nvme_mptcp_queue *queue);
+int nvme_mptcp_queue_serve(struct nvme_mptcp_queue *queue);
+void nvme_mptcp_queue_quiet(struct nvme_mptcp_queue *queue);
+void nvme_mptcp_queue_close(struct nvme_mptcp_queue *queue);
+void nvme_mptcp_queue_failed(struct nvme_mptcp_queue *queue);
+int nvme_mptcp_queue_local_addr(struct nvme_mptcp_queue *queue,
+				struct sockaddr_storage *addr);
 void nvme_mptcp_queue_request(struct nvme_mptcp_request *req, bool last);
 void nvme_mptcp_kick(struct nvme_mptcp_queue *queue);
-void nvme_mptcp_queue_failed(struct nvme_mptcp_queue *queue);
 
 /* request.c */
 extern const struct blk_mq_ops nvme_mptcp_mq_ops;

@@ -22,7 +22,7 @@ static int nvme_mptcp_sk_wake(struct wait_queue_entry *wait, unsigned int mode,
 	struct nvme_mptcp_queue *queue =
 		container_of(wait, struct nvme_mptcp_queue, sk_wait);
 
-	if (READ_ONCE(queue->rd_enabled))
+	if (nvme_mptcp_queue_serving(queue))
 		queue_work_on(queue->io_cpu, nvme_mptcp_wq, &queue->io_work);
 	return 0;
 }
@@ -49,13 +49,18 @@ static bool nvme_mptcp_fail_rq(struct request *rq, void *data)
 void nvme_mptcp_queue_failed(struct nvme_mptcp_queue *queue)
 {
 	struct nvme_mptcp_ctrl *ctrl = queue->ctrl;
+	int state = nvme_mptcp_queue_state(queue);
 
-	WRITE_ONCE(queue->rd_enabled, false);
+	do {
+		/* Quieted meanwhile, or already reported. */
+		if (state != NVME_MPTCP_QS_SERVING && state != NVME_MPTCP_QS_LIVE)
+			return;
+	} while (!try_cmpxchg(&queue->state, &state, NVME_MPTCP_QS_BROKEN));
 	/*
-	 * Pairs with the barrier in nvme_mptcp_setup_ctrl(): either it sees
-	 * this queue broken after going LIVE, or we see LIVE here.
+	 * The cmpxchg is a full barrier, pairing with the one in controller
+	 * setup: either setup sees this queue broken after going LIVE, or we
+	 * see LIVE here.
 	 */
-	smp_mb();
 	if (nvme_mptcp_state(&ctrl->ctrl) != NVME_CTRL_CONNECTING) {
 		nvme_mptcp_error_recovery(&ctrl->ctrl);
 		return;
@@ -83,7 +88,7 @@ static void nvme_mptcp_io_work(struct work_struct *work)
 		int ret;
 
 		pending = false;
-		if (!READ_ONCE(queue->rd_enabled))
+		if (!nvme_mptcp_queue_serving(queue))
 			break;
 		ret = nvme_mptcp_try_send(queue);
 		if (ret > 0) {
@@ -98,12 +103,12 @@ static void nvme_mptcp_io_work(struct work_struct *work)
 			pending = true;
 		else if (ret < 0)
 			break;
-	} while (pending && READ_ONCE(queue->rd_enabled) &&
+	} while (pending && nvme_mptcp_queue_serving(queue) &&
 		 !time_after(jiffies, deadline));
 	mutex_unlock(&queue->io_lock);
 
 	/* Still busy after the time slice: yield the CPU, then carry on. */
-	if (pending && READ_ONCE(queue->rd_enabled))
+	if (pending && nvme_mptcp_queue_serving(queue))
 		nvme_mptcp_kick(queue);
 }
 
@@ -295,26 +300,24 @@ void nvme_mptcp_destroy_queue(struct nvme_mptcp_queue *queue)
 {
 	if (!queue->rx_stage)
 		return;		/* never initialised */
+	nvme_mptcp_queue_close(queue);
 	cancel_work_sync(&queue->io_work);
 	mutex_destroy(&queue->io_lock);
 	mutex_destroy(&queue->queue_lock);
 	kvfree(queue->rx_stage);
 }
 
-/* A started queue whose connection broke, or that a timeout stopped. */
-bool nvme_mptcp_queue_broken(struct nvme_mptcp_queue *queue)
+/* Connect the socket and exchange ICReq/ICResp: CLOSED -> OPEN. */
+int nvme_mptcp_queue_open(struct nvme_mptcp_queue *queue)
 {
-	return !test_bit(NVME_MPTCP_Q_LIVE, &queue->flags) ||
-	       !READ_ONCE(queue->rd_enabled);
-}
-
-int nvme_mptcp_alloc_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
-{
-	struct nvme_mptcp_queue *queue = &ctrl->queues[qid];
+	struct nvme_mptcp_ctrl *ctrl = queue->ctrl;
 	struct nvmf_ctrl_options *opts = ctrl->ctrl.opts;
+	int qid = queue->qid;
+	struct socket *sock;
 	int ret;
 
-	queue->flags = 0;
+	if (WARN_ON_ONCE(nvme_mptcp_queue_state(queue) != NVME_MPTCP_QS_CLOSED))
+		return -EBUSY;
 	queue->maxh2cdata = 0;
 	memset(&queue->stats, 0, sizeof(queue->stats));
 	atomic_set(&queue->nr_cqe, 0);
@@ -328,17 +331,18 @@ int nvme_mptcp_alloc_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 					  NVME_TCP_ADMIN_CCSZ;
 
 	ret = mptcp_compat_sock_create(ctrl->net, ctrl->addr.ss_family,
-				       IPPROTO_MPTCP, &queue->sock);
+				       IPPROTO_MPTCP, &sock);
 	if (ret) {
 		dev_err(ctrl->ctrl.device, "queue %d: cannot create an MPTCP socket (%d)\n",
 			qid, ret);
 		return ret;
 	}
+	queue->sock = sock;
 	ret = nvme_mptcp_setup_sock(queue);
 	if (ret)
 		goto out_release;
 
-	ret = mptcp_compat_connect(queue->sock, &ctrl->addr, sizeof(ctrl->addr),
+	ret = mptcp_compat_connect(sock, &ctrl->addr, sizeof(ctrl->addr),
 				   nvme_mptcp_connect_timeout(ctrl));
 	if (ret) {
 		dev_err(ctrl->ctrl.device, "queue %d: cannot connect to %pISpc (%d)\n",
@@ -346,28 +350,20 @@ int nvme_mptcp_alloc_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
 		goto out_release;
 	}
 	ret = nvme_mptcp_icreq(queue);
-	if (ret)
-		goto out_shutdown;
+	if (ret) {
+		kernel_sock_shutdown(sock, SHUT_RDWR);
+		goto out_release;
+	}
 
-	set_bit(NVME_MPTCP_Q_ALLOCATED, &queue->flags);
+	mutex_lock(&queue->queue_lock);
+	WRITE_ONCE(queue->state, NVME_MPTCP_QS_OPEN);
+	mutex_unlock(&queue->queue_lock);
 	return 0;
 
-out_shutdown:
-	kernel_sock_shutdown(queue->sock, SHUT_RDWR);
 out_release:
-	sock_release(queue->sock);
 	queue->sock = NULL;
+	sock_release(sock);
 	return ret;
-}
-
-void nvme_mptcp_free_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
-{
-	struct nvme_mptcp_queue *queue = &ctrl->queues[qid];
-
-	if (!test_and_clear_bit(NVME_MPTCP_Q_ALLOCATED, &queue->flags))
-		return;
-	sock_release(queue->sock);
-	queue->sock = NULL;
 }
 
 /* Run io_work on a CPU that blk-mq maps to this queue's hardware context. */
@@ -395,13 +391,64 @@ static void nvme_mptcp_pick_cpu(struct nvme_mptcp_queue *queue)
 	}
 }
 
-/* Stop serving the socket of a started queue; called with queue_lock. */
-static void nvme_mptcp_quiet_socket(struct nvme_mptcp_queue *queue)
+/*
+ * Let io_work serve the socket, then send the fabrics Connect through it:
+ * OPEN -> SERVING -> LIVE.  On failure the queue is OPEN again.
+ */
+int nvme_mptcp_queue_serve(struct nvme_mptcp_queue *queue)
 {
-	lockdep_assert_held(&queue->queue_lock);
-	if (!test_and_clear_bit(NVME_MPTCP_Q_STARTED, &queue->flags))
+	struct nvme_mptcp_ctrl *ctrl = queue->ctrl;
+	int state = NVME_MPTCP_QS_SERVING;
+	int ret;
+
+	mutex_lock(&queue->queue_lock);
+	if (nvme_mptcp_queue_state(queue) != NVME_MPTCP_QS_OPEN) {
+		mutex_unlock(&queue->queue_lock);
+		return -ENOTCONN;
+	}
+	nvme_mptcp_init_recv(queue);
+	nvme_mptcp_reset_send(queue);
+	if (queue->qid) {
+		nvme_mptcp_pick_cpu(queue);
+	} else {	/* a new admin connection has no AEN outstanding */
+		clear_bit(NVME_MPTCP_CTRL_AEN_SENT, &ctrl->flags);
+		clear_bit(NVME_MPTCP_CTRL_AEN_OUT, &ctrl->flags);
+	}
+	WRITE_ONCE(queue->state, NVME_MPTCP_QS_SERVING);
+	add_wait_queue(sk_sleep(queue->sock->sk), &queue->sk_wait);
+	mutex_unlock(&queue->queue_lock);
+	/* Anything that arrived before the wait entry was in place. */
+	nvme_mptcp_kick(queue);
+
+	/* Not under queue_lock: a timeout of the Connect quiets the queue. */
+	if (queue->qid)
+		ret = nvmf_connect_io_queue(&ctrl->ctrl, queue->qid);
+	else
+		ret = nvmf_connect_admin_queue(&ctrl->ctrl);
+	if (!ret && !try_cmpxchg(&queue->state, &state, NVME_MPTCP_QS_LIVE))
+		ret = -ENOTCONN;	/* broke or timed out meanwhile */
+	if (ret) {
+		dev_err(ctrl->ctrl.device, "queue %d: fabrics connect failed (%d)\n",
+			queue->qid, ret);
+		nvme_mptcp_queue_quiet(queue);
+	}
+	return ret;
+}
+
+/*
+ * Stop serving the socket: SERVING, LIVE or BROKEN -> OPEN.  Once this
+ * returns io_work no longer runs and the send and receive state is clean;
+ * the socket stays, shut down, until close.
+ */
+void nvme_mptcp_queue_quiet(struct nvme_mptcp_queue *queue)
+{
+	mutex_lock(&queue->queue_lock);
+	if (nvme_mptcp_queue_state(queue) <= NVME_MPTCP_QS_OPEN) {
+		mutex_unlock(&queue->queue_lock);
 		return;
-	WRITE_ONCE(queue->rd_enabled, false);
+	}
+	/* Before the shutdown, so its wake-up finds the queue not serving. */
+	xchg(&queue->state, NVME_MPTCP_QS_OPEN);
 	kernel_sock_shutdown(queue->sock, SHUT_RDWR);
 	remove_wait_queue(sk_sleep(queue->sock->sk), &queue->sk_wait);
 	cancel_work_sync(&queue->io_work);
@@ -410,50 +457,34 @@ static void nvme_mptcp_quiet_socket(struct nvme_mptcp_queue *queue)
 	nvme_mptcp_reset_send(queue);
 	nvme_mptcp_init_recv(queue);
 	mutex_unlock(&queue->io_lock);
-}
-
-int nvme_mptcp_start_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
-{
-	struct nvme_mptcp_queue *queue = &ctrl->queues[qid];
-	int ret;
-
-	nvme_mptcp_init_recv(queue);
-	nvme_mptcp_reset_send(queue);
-	if (qid)
-		nvme_mptcp_pick_cpu(queue);
-	else {	/* a new admin connection has no AEN outstanding */
-		clear_bit(NVME_MPTCP_CTRL_AEN_SENT, &ctrl->flags);
-		clear_bit(NVME_MPTCP_CTRL_AEN_OUT, &ctrl->flags);
-	}
-	WRITE_ONCE(queue->rd_enabled, true);
-	add_wait_queue(sk_sleep(queue->sock->sk), &queue->sk_wait);
-	set_bit(NVME_MPTCP_Q_STARTED, &queue->flags);
-	/* Anything that arrived before the wait entry was in place. */
-	nvme_mptcp_kick(queue);
-
-	if (qid)
-		ret = nvmf_connect_io_queue(&ctrl->ctrl, qid);
-	else
-		ret = nvmf_connect_admin_queue(&ctrl->ctrl);
-	if (ret) {
-		dev_err(ctrl->ctrl.device, "queue %d: fabrics connect failed (%d)\n",
-			qid, ret);
-		nvme_mptcp_stop_queue(ctrl, qid);
-		return ret;
-	}
-	set_bit(NVME_MPTCP_Q_LIVE, &queue->flags);
-	return 0;
-}
-
-void nvme_mptcp_stop_queue(struct nvme_mptcp_ctrl *ctrl, int qid)
-{
-	struct nvme_mptcp_queue *queue = &ctrl->queues[qid];
-
-	if (!test_bit(NVME_MPTCP_Q_ALLOCATED, &queue->flags))
-		return;
-	/* Also before LIVE: a timeout of the fabrics Connect stops it. */
-	mutex_lock(&queue->queue_lock);
-	clear_bit(NVME_MPTCP_Q_LIVE, &queue->flags);
-	nvme_mptcp_quiet_socket(queue);
 	mutex_unlock(&queue->queue_lock);
+}
+
+/* Release the socket: any state -> CLOSED. */
+void nvme_mptcp_queue_close(struct nvme_mptcp_queue *queue)
+{
+	struct socket *sock;
+
+	nvme_mptcp_queue_quiet(queue);
+	mutex_lock(&queue->queue_lock);
+	sock = queue->sock;
+	queue->sock = NULL;
+	WRITE_ONCE(queue->state, NVME_MPTCP_QS_CLOSED);
+	mutex_unlock(&queue->queue_lock);
+	if (sock)
+		sock_release(sock);
+}
+
+/* The local address of a live queue's socket: its initial subflow's. */
+int nvme_mptcp_queue_local_addr(struct nvme_mptcp_queue *queue,
+				struct sockaddr_storage *addr)
+{
+	int ret = -ENOTCONN;
+
+	mutex_lock(&queue->queue_lock);
+	if (nvme_mptcp_queue_live(queue) &&
+	    kernel_getsockname(queue->sock, (struct sockaddr *)addr) > 0)
+		ret = 0;
+	mutex_unlock(&queue->queue_lock);
+	return ret;
 }

@@ -128,13 +128,12 @@ static blk_status_t nvme_mptcp_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct nvme_ctrl *ctrl = &queue->ctrl->ctrl;
 	struct request *rq = bd->rq;
 	struct nvme_mptcp_request *req = to_mptcp_req(rq);
-	bool live = test_bit(NVME_MPTCP_Q_LIVE, &queue->flags);
 	blk_status_t ret;
 
-	if (!kc_nvme_check_ready(ctrl, rq, live))
+	if (!kc_nvme_check_ready(ctrl, rq, nvme_mptcp_queue_live(queue)))
 		return nvme_fail_nonready_command(ctrl, rq);
 	/* A connection that already broke: fail over or requeue. */
-	if (unlikely(!READ_ONCE(queue->rd_enabled))) {
+	if (unlikely(!nvme_mptcp_queue_serving(queue))) {
 		/* A live controller with a dead queue (it broke late in setup). */
 		if (nvme_mptcp_state(ctrl) == NVME_CTRL_LIVE)
 			nvme_mptcp_error_recovery(ctrl);
@@ -173,7 +172,7 @@ static enum blk_eh_timer_return nvme_mptcp_timeout(struct request *rq)
 		 * Setup and teardown wait on this command (connect, property
 		 * access, shutdown): fail it now rather than block them.
 		 */
-		nvme_mptcp_stop_queue(queue->ctrl, queue->qid);
+		nvme_mptcp_queue_quiet(queue);
 		if (blk_mq_request_started(rq) && !blk_mq_request_completed(rq)) {
 			req->nreq.status = NVME_SC_HOST_ABORTED_CMD;
 			blk_mq_complete_request(rq);
@@ -231,7 +230,7 @@ static int nvme_mptcp_poll(struct blk_mq_hw_ctx *hctx,
 {
 	struct nvme_mptcp_queue *queue = hctx->driver_data;
 
-	if (!test_bit(NVME_MPTCP_Q_LIVE, &queue->flags))
+	if (!nvme_mptcp_queue_live(queue))
 		return 0;
 	return atomic_xchg(&queue->nr_cqe, 0);
 }

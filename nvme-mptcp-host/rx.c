@@ -482,7 +482,7 @@ int nvme_mptcp_try_recv(struct nvme_mptcp_queue *queue)
 	int consumed = 0, ret = -EAGAIN;
 
 	lockdep_assert_held(&queue->io_lock);
-	while (READ_ONCE(queue->rd_enabled) && consumed < SZ_256K) {
+	while (nvme_mptcp_queue_serving(queue) && consumed < SZ_256K) {
 		switch (queue->rx_state) {
 		case NVME_MPTCP_RECV_HDR:
 			ret = nvme_mptcp_recv_hdr(queue);
