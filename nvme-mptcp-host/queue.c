@@ -251,6 +251,13 @@ static int nvme_mptcp_setup_sock(struct nvme_mptcp_queue *queue)
 	sock->sk->sk_use_task_frag = false;
 #endif
 
+	/*
+	 * These bind the first subflow only: mptcp_bind() and SO_BINDTODEVICE
+	 * act on the initial subflow.  The path manager binds each joined
+	 * subflow to its endpoint's address and device (__mptcp_subflow_connect()),
+	 * and picks endpoints per network namespace, with no per-socket filter
+	 * (6.1 to 7.2).  The README says how to keep a controller on given paths.
+	 */
 	if (opts->mask & NVMF_OPT_HOST_TRADDR) {
 		ret = kernel_bind(sock, kc_sockaddr(&ctrl->src_addr),
 				  sizeof(ctrl->src_addr));
