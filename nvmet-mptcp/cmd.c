@@ -91,6 +91,13 @@ static u16 nvmet_mptcp_map_data(struct nvmet_mptcp_cmd *cmd, u32 len,
 		return NVME_SC_SGL_INVALID_TYPE | NVMET_MPTCP_DNR;
 	if (len > NVMET_MPTCP_MAX_DATA)
 		return NVME_SC_SGL_INVALID_DATA | NVMET_MPTCP_DNR;
+	/*
+	 * Before it has a controller a connection sends nothing but its
+	 * Connect, whose data is exactly the Connect data: refuse any other
+	 * length before a buffer (up to MDTS) is set aside for a stranger.
+	 */
+	if (cmd == &cmd->queue->connect && len != sizeof(struct nvmf_connect_data))
+		return NVME_SC_SGL_INVALID_DATA | NVMET_MPTCP_DNR;
 	/* Data in the capsule of a command that reads makes no sense. */
 	if (icd_len && !nvme_is_write(&cmd->cmd))
 		return NVME_SC_INVALID_FIELD | NVMET_MPTCP_DNR;

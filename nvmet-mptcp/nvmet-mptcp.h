@@ -46,10 +46,23 @@
 #define NVMET_MPTCP_MAX_PENDING		512
 #define NVMET_MPTCP_SETUP_TIMEOUT	(30 * HZ)
 /*
+ * A quarter of them per host address: a host opens all queues of a
+ * controller before it connects the first (one per CPU), so this is more
+ * than one host needs, and one address cannot take a port's whole share.
+ */
+#define NVMET_MPTCP_MAX_PENDING_PER_PEER	(NVMET_MPTCP_MAX_PENDING / 4)
+/* A host sends its ICReq first thing: an idle connection goes sooner. */
+#define NVMET_MPTCP_ICREQ_TIMEOUT	(5 * HZ)
+/*
  * Largest queue a Connect may ask for (nvmet's own maximum).  nvmet checks
  * I/O queues against MQES itself, but on 6.12+ not the admin queue.
  */
 #define NVMET_MPTCP_MAX_QUEUE_SIZE	1024
+/*
+ * An admin queue carries a few commands at a time (nvme-core's host asks
+ * for 32): more slots would only let one connection pin more data.
+ */
+#define NVMET_MPTCP_MAX_ADMIN_QUEUE_SIZE	32
 /* The Do Not Retry bit of an nvmet status. */
 #define NVMET_MPTCP_DNR			0x4000
 /* Transfer tag of the R2T for a Connect command's data (no slot yet). */
@@ -170,6 +183,7 @@ struct nvmet_mptcp_queue {
 	struct work_struct	io_work;
 	struct work_struct	release_work;
 	struct delayed_work	setup_work;	/* drops idle new connections */
+	unsigned long		accepted;	/* jiffies */
 
 	/* negotiated by ICReq/ICResp */
 	bool			hdr_digest;
@@ -240,6 +254,7 @@ void nvmet_mptcp_port_put(struct nvmet_mptcp_port *port);
 void nvmet_mptcp_queue_create(struct nvmet_mptcp_port *port,
 			      struct socket *sock);
 void nvmet_mptcp_queue_close(struct nvmet_mptcp_queue *queue);
+void nvmet_mptcp_queue_icreq_done(struct nvmet_mptcp_queue *queue);
 void nvmet_mptcp_queue_fail(struct nvmet_mptcp_queue *queue);
 void nvmet_mptcp_kick(struct nvmet_mptcp_queue *queue);
 void nvmet_mptcp_close_port_queues(struct nvmet_mptcp_port *port);

@@ -18,6 +18,7 @@
 
 #include <linux/slab.h>
 #include <net/inet_sock.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 #include <mptcp-compat.h>
 #include "nvmet-mptcp.h"
@@ -121,10 +122,58 @@ static void nvmet_mptcp_setup_timeout(struct work_struct *work)
 	/* Decided against install_queue(): a Connect is refused from now on. */
 	if (test_and_set_bit(NVMET_MPTCP_Q_SETUP_DONE, &queue->flags))
 		return;
-	pr_warn_ratelimited("queue %u (%pISpc): no controller after %u s, dropping the connection\n",
-			    queue->idx, &queue->peer_addr,
-			    NVMET_MPTCP_SETUP_TIMEOUT / HZ);
+	if (test_bit(NVMET_MPTCP_Q_LIVE, &queue->flags))
+		pr_warn_ratelimited("queue %u (%pISpc): no controller after %u s, dropping the connection\n",
+				    queue->idx, &queue->peer_addr,
+				    NVMET_MPTCP_SETUP_TIMEOUT / HZ);
+	else
+		pr_warn_ratelimited("queue %u (%pISpc): no ICReq after %u s, dropping the connection\n",
+				    queue->idx, &queue->peer_addr,
+				    NVMET_MPTCP_ICREQ_TIMEOUT / HZ);
 	nvmet_mptcp_queue_close(queue);
+}
+
+/* The ICReq came in time: the Connect has until the setup deadline. */
+void nvmet_mptcp_queue_icreq_done(struct nvmet_mptcp_queue *queue)
+{
+	unsigned long left = queue->accepted + NVMET_MPTCP_SETUP_TIMEOUT - jiffies;
+
+	if (time_after(jiffies, queue->accepted + NVMET_MPTCP_SETUP_TIMEOUT))
+		left = 0;
+	/* A no-op once setup is decided (the work checks the bit). */
+	if (!test_bit(NVMET_MPTCP_Q_SETUP_DONE, &queue->flags))
+		mod_delayed_work(nvmet_mptcp_wq, &queue->setup_work, left);
+}
+
+/* Same host address (any port, any address family detail aside). */
+static bool nvmet_mptcp_same_host(const struct sockaddr_storage *a,
+				  const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a->ss_family == AF_INET6 &&
+	       ipv6_addr_equal(&a6->sin6_addr, &b6->sin6_addr);
+}
+
+/* Connections from @queue's host on its port still without a controller. */
+static unsigned int nvmet_mptcp_peer_pending(struct nvmet_mptcp_queue *queue)
+{
+	struct nvmet_mptcp_queue *other;
+	unsigned int n = 0;
+
+	mutex_lock(&nvmet_mptcp_queues_lock);
+	list_for_each_entry(other, &nvmet_mptcp_queues, entry)
+		if (other->port == queue->port &&
+		    !test_bit(NVMET_MPTCP_Q_SETUP_DONE, &other->flags) &&
+		    nvmet_mptcp_same_host(&other->peer_addr, &queue->peer_addr))
+			n++;
+	mutex_unlock(&nvmet_mptcp_queues_lock);
+	return n;
 }
 
 static void nvmet_mptcp_release_work(struct work_struct *work)
@@ -225,6 +274,13 @@ void nvmet_mptcp_queue_create(struct nvmet_mptcp_port *port,
 					 (struct sockaddr *)&queue->peer_addr);
 	if (ret < 0)
 		goto out_free;
+	/* One port's connections are created one at a time (accept_work). */
+	if (nvmet_mptcp_peer_pending(queue) >= NVMET_MPTCP_MAX_PENDING_PER_PEER) {
+		pr_warn_ratelimited("port %u: %pISc has %d connections without a controller, refusing more from it\n",
+				    le16_to_cpu(port->nport->disc_addr.portid),
+				    &queue->peer_addr, NVMET_MPTCP_MAX_PENDING_PER_PEER);
+		goto out_free;
+	}
 	ret = nvmet_mptcp_setup_sock(queue);
 	if (ret) {
 		pr_warn_ratelimited("queue %u (%pISpc): socket options failed (%d)\n",
@@ -247,10 +303,11 @@ void nvmet_mptcp_queue_create(struct nvmet_mptcp_port *port,
 	 * touches the queue after release_work may have freed it.
 	 */
 	mutex_lock(&nvmet_mptcp_queues_lock);
+	queue->accepted = jiffies;
 	list_add_tail(&queue->entry, &nvmet_mptcp_queues);
 	add_wait_queue(sk_sleep(sock->sk), &queue->sk_wait);
 	queue_delayed_work(nvmet_mptcp_wq, &queue->setup_work,
-			   NVMET_MPTCP_SETUP_TIMEOUT);
+			   NVMET_MPTCP_ICREQ_TIMEOUT);
 	/* The ICReq may have arrived before the wait entry was in place. */
 	nvmet_mptcp_kick(queue);
 	mutex_unlock(&nvmet_mptcp_queues_lock);
@@ -269,13 +326,15 @@ u16 nvmet_mptcp_install_queue(struct nvmet_sq *sq)
 	struct nvmet_mptcp_queue *queue =
 		container_of(sq, struct nvmet_mptcp_queue, nvme_sq);
 	struct nvmet_mptcp_cmd *cmds;
+	u16 max = sq->qid ? NVMET_MPTCP_MAX_QUEUE_SIZE :
+			    NVMET_MPTCP_MAX_ADMIN_QUEUE_SIZE;
 	u16 i;
 
 	/* A size of 0 is a wrapped sqsize of 0xffff. */
-	if (!sq->size || sq->size > NVMET_MPTCP_MAX_QUEUE_SIZE) {
-		pr_warn_ratelimited("queue %u (%pISpc): Connect asks for %u queue entries, at most %u allowed\n",
+	if (!sq->size || sq->size > max) {
+		pr_warn_ratelimited("queue %u (%pISpc): Connect asks for %u %s queue entries, at most %u allowed\n",
 				    queue->idx, &queue->peer_addr, sq->size,
-				    NVMET_MPTCP_MAX_QUEUE_SIZE);
+				    sq->qid ? "I/O" : "admin", max);
 		return NVME_SC_CONNECT_INVALID_PARAM | NVMET_MPTCP_DNR;
 	}
 	/*

@@ -188,6 +188,7 @@ static int nvmet_mptcp_handle_icreq(struct nvmet_mptcp_queue *queue)
 		return ret == -EAGAIN ? -EIO : ret;
 	}
 	set_bit(NVMET_MPTCP_Q_LIVE, &queue->flags);
+	nvmet_mptcp_queue_icreq_done(queue);
 	return 0;
 }
 

@@ -190,7 +190,3 @@ ctrl_gone() { [[ -z $(ctrl_of "$1") ]]; }
 
 # resets: controller error recoveries and resets logged since dmesg_mark.
 resets() { { dmesg_since 'starting error recovery|resetting controller' || true; } | wc -l; }
-
-# figure NAME VALUE [UNIT]: a measured figure; the harness keeps these
-# lines in result.txt beside the checks.
-figure() { echo "FIGURE: $1 $2${3:+ $3}"; }

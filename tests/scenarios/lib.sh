@@ -24,6 +24,10 @@ result() {
 # skip NAME REASON: a check this guest cannot make, said so, not counted.
 skip() { echo "RESULT: $1 SKIP $2"; }
 
+# figure NAME VALUE [UNIT]: a measured figure; the harness keeps these
+# lines in result.txt beside the checks.
+figure() { echo "FIGURE: $1 $2${3:+ $3}"; }
+
 # check NAME CMD...: PASS when CMD exits 0. Output goes to the console.
 check() {
 	local name=$1 rc=0

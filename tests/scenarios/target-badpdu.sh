@@ -3,7 +3,8 @@
 # sequences in passes of COUNT, alternating TCP and MPTCP connections (at
 # least two passes, and on until the good host is done), interleaved with
 # well-formed controls that must succeed, plus an ICReq flood, while a
-# good host runs four fio write+verify rounds on the same port.  Every bad
+# good host runs four fio write+verify rounds on the same port; then one
+# address hogs the port while the good host connects again.  Every bad
 # connection must be dropped with a rate-limited log line, the good host's
 # I/O must finish without an error or a reconnect, and the kernel must log
 # no splat (the bench fails the run on one; the VM runs with panic_on_warn=1).
@@ -104,6 +105,36 @@ check log-is-rate-limited test "$drops" -le $((10 * (2 + (SECONDS - start) / 5) 
 # The good host's controller never noticed.
 check good-host-no-recovery test -z "$(dmesg_since "$ctrl: (starting error recovery|Reconnecting)" || true)"
 check good-host-live grep -qx live "/sys/class/nvme/$ctrl/state"
+
+say "one peer hogs the port: the cap per address and the ICReq deadline"
+# 300 connections from 10.10.1.3, half idle, half with half an ICReq,
+# reopened as the target drops them; the good host (10.10.1.2) connects
+# again meanwhile.
+require hog-address ip -n host addr add 10.10.1.3/24 dev h1
+dmesg_mark
+ip netns exec host nvmet-badpdu -a 10.10.1.1 -p 4420 -n "$nqn" -f 300 -H 12 -b 10.10.1.3 \
+	>/tmp/hold.log 2>&1 &
+hold_pid=$!
+sleep 4
+check reconnect-while-hogged nvme_disconnect "$nqn"
+check connect-while-hogged nvme_connect host "$host" 10.10.1.1 4420 "$nqn"
+check blockdev-while-hogged nvme_wait_dev "$nqn"
+hog_bs=64k
+[[ $host == tcp ]] && hog_bs=$(stock_bs "$hog_bs")
+check fio-verify-while-hogged fio_verify "$NVMT_NSDEV" "$hog_bs" 16M
+check hog-still-running kill -0 "$hold_pid"
+hold_rc=0
+wait "$hold_pid" || hold_rc=$?
+cat /tmp/hold.log
+check hog-ran test "$hold_rc" -eq 0
+held=$(sed -n 's/.*held-max \([0-9]*\).*/\1/p' /tmp/hold.log)
+figure hog-held-max "${held:-0}"
+# 128 per address (NVMET_MPTCP_MAX_PENDING_PER_PEER); without the cap the
+# 300 idle ones would all live until the ICReq deadline.
+check hog-capped test "${held:-999}" -le 128 -a "${held:-0}" -ge 64
+check hog-cap-logged test -n "$(dmesg_since "10\.10\.1\.3 has 128 connections without a controller" || true)"
+check icreq-deadline-logged test -n "$(dmesg_since "no ICReq after 5 s, dropping" || true)"
+ctrl=$(basename "$(dirname "$(grep -lx "$nqn" /sys/class/nvme/*/subsysnqn)")")
 
 say "after the storm"
 after_bs=64k

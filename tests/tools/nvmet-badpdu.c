@@ -16,8 +16,15 @@
  * flag) is checked byte for byte.  Then 100 connections hold an ICReq at
  * once (-f), and one sends a burst of ICReqs.
  *
+ * With -H SECONDS it does none of that but plays one peer that hogs the
+ * port: FLOOD connections from SRC (-b), half idle and half stopped half
+ * way through their ICReq, each opened again whenever the target drops
+ * it, for SECONDS.  It prints the most connections that lived 1 s or more
+ * at once ("held-max N"), which the target's cap per address bounds.
+ *
  * usage: nvmet-badpdu -a ADDR -n SUBNQN [-p PORT] [-q HOSTNQN] [-c COUNT]
  *                     [-s SEED] [-m] [-t TIMEOUT_MS] [-f FLOOD] [-v]
+ *                     [-H SECONDS [-b SRC]]
  * Exit status 0 when the target behaved as expected every time.
  *
  * Userspace, libc only: the VM bench builds it with `gcc -O2 -static`.
@@ -82,6 +89,7 @@ static const char *hostnqn = "nqn.2014-08.org.nvmexpress:uuid:badbadba-d000-4000
 static int timeout_ms = 3000, verbose, use_mptcp;
 static struct sockaddr_storage target;
 static socklen_t target_len;
+static const char *src_arg;	/* -b: source address of -H */
 
 /* ---- CRC32C, as NVMe/TCP digests use it -------------------------------- */
 
@@ -855,6 +863,40 @@ static enum expect seq_bad_h2c(struct conn *c)
 	return refuse(c, fes, at, p, hd);
 }
 
+/*
+ * What a connection without a controller may ask for: a Connect whose data
+ * is not the 1024 bytes of Connect data (by R2T: the target must answer
+ * with an error, never an R2T, so it set no buffer aside), or an admin
+ * queue of more than 32 entries.  Both get an error; the link lives on.
+ */
+static enum expect seq_connect_limits(struct conn *c)
+{
+	uint8_t sqe[64], data[CONNECT_DATA];
+	uint32_t dlen = CONNECT_DATA + 1 + rnd_below(2u << 20);
+	size_t len;
+	int st;
+
+	if (!icreq_exchange(c))
+		return EXP_OK;
+	if (rnd_below(3)) {
+		if (rnd_below(2))
+			dlen = 1 + rnd_below(CONNECT_DATA - 1);
+		connect_sqe(sqe, 5, SGL_TRANSPORT, dlen);
+		len = capsule_build(c, big, sqe, NULL, 0);
+		vlog("  Connect asking for %u bytes by R2T\n", dlen);
+	} else {
+		connect_sqe(sqe, 5, SGL_INCAPSULE, CONNECT_DATA);
+		put16(sqe + 44, 32 + rnd_below(1024 - 32));	/* sqsize */
+		connect_data(data);
+		len = capsule_build(c, big, sqe, data, CONNECT_DATA);
+		vlog("  admin Connect with sqsize %u\n", get16(sqe + 44));
+	}
+	send_all(c, big, len);
+	st = recv_response(c, 5);
+	vlog("  status %#x\n", st);
+	return st > 0 ? EXP_ERROR : EXP_OK;
+}
+
 static enum expect seq_truncated_capsule(struct conn *c)
 {
 	size_t len;
@@ -998,6 +1040,7 @@ static struct seq seqs[] = {
 	{ .name = "not-connected", .run = seq_not_connected },
 	{ .name = "bad-h2c", .run = seq_bad_h2c },
 	{ .name = "truncated-capsule", .run = seq_truncated_capsule },
+	{ .name = "connect-limits", .run = seq_connect_limits },
 };
 
 static struct seq control = { .name = "control-connect", .run = seq_control };
@@ -1097,6 +1140,101 @@ static bool icreq_burst(void)
 	return ok;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One connection from src_arg (any port), or -1. */
+static int hold_open(void)
+{
+	struct sockaddr_storage src = { .ss_family = target.ss_family };
+	int fd = socket(target.ss_family, SOCK_STREAM, IPPROTO_TCP);
+	void *a = target.ss_family == AF_INET ?
+		  (void *)&((struct sockaddr_in *)&src)->sin_addr :
+		  (void *)&((struct sockaddr_in6 *)&src)->sin6_addr;
+
+	if (fd < 0)
+		return -1;
+	if (src_arg && (inet_pton(target.ss_family, src_arg, a) != 1 ||
+			bind(fd, (struct sockaddr *)&src, target_len) < 0)) {
+		perror("bind");
+		close(fd);
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&target, target_len) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * -H: hog the port from one address for @secs.  Every 100 ms, slots whose
+ * connection the target closed are opened again; "held" counts those
+ * alive for 1 s or more, which a target that refuses over its cap at
+ * accept time never lets exceed the cap.
+ */
+static bool peer_hold(unsigned int n, unsigned int secs)
+{
+	struct pollfd *pf = calloc(n, sizeof(*pf));
+	double *since = calloc(n, sizeof(*since));
+	unsigned int i, held, held_max = 0, opened = 0, dropped = 0;
+	double end = now_s() + secs;
+	uint8_t icreq[ICREQ_LEN];
+
+	if (!pf || !since)
+		return false;
+	icreq_build(icreq, false, false);
+	for (i = 0; i < n; i++)
+		pf[i].fd = -1;
+	while (now_s() < end) {
+		double t = now_s();
+		uint8_t buf[256];
+
+		held = 0;
+		for (i = 0; i < n; i++) {
+			if (pf[i].fd >= 0 && (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    recv(pf[i].fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0) {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+				dropped++;
+			}
+			pf[i].revents = 0;
+			if (pf[i].fd < 0) {
+				pf[i].fd = hold_open();
+				if (pf[i].fd < 0)
+					continue;
+				pf[i].events = POLLIN;
+				since[i] = t;
+				opened++;
+				/* Odd slots stop half way through their ICReq. */
+				if (i % 2 && send(pf[i].fd, icreq, ICREQ_LEN / 2, MSG_NOSIGNAL) < 0)
+					vlog("hold: send: %s\n", strerror(errno));
+			}
+			if (t - since[i] >= 1.0)
+				held++;
+		}
+		if (held > held_max)
+			held_max = held;
+		poll(pf, n, 100);
+	}
+	for (i = 0; i < n; i++)
+		if (pf[i].fd >= 0) {
+			struct conn c = { .fd = pf[i].fd };
+
+			conn_abort(&c);
+		}
+	printf("peer-hold: %u slots from %s for %u s: %u connections opened, %u dropped by the target, held-max %u\n",
+	       n, src_arg ? src_arg : "any address", secs, opened, dropped, held_max);
+	free(pf);
+	free(since);
+	return opened > 0;
+}
+
 /* A numeric IPv4 or IPv6 address: no resolver in a static binary. */
 static int resolve(void)
 {
@@ -1123,19 +1261,21 @@ static int resolve(void)
 static void usage(void)
 {
 	fprintf(stderr, "Usage: nvmet-badpdu -a ADDR -n SUBNQN [-p PORT] [-q HOSTNQN] [-c COUNT]\n"
-			"                    [-s SEED] [-m] [-t TIMEOUT_MS] [-f FLOOD] [-v]\n");
+			"                    [-s SEED] [-m] [-t TIMEOUT_MS] [-f FLOOD] [-v]\n"
+			"                    [-H SECONDS [-b SRC]]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	unsigned int count = 1000, flood = 100, every = 25, failures = 0, i;
+	unsigned int hold = 0;
 	size_t nseq = ARRAY_SIZE(seqs);
 	uint64_t seed = time(NULL);
 	struct timeval t0, t1;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:p:n:q:c:s:mt:f:v")) != -1) {
+	while ((opt = getopt(argc, argv, "a:p:n:q:c:s:mt:f:vH:b:")) != -1) {
 		switch (opt) {
 		case 'a':
 			addr_arg = optarg;
@@ -1167,12 +1307,20 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = 1;
 			break;
+		case 'H':
+			hold = strtoul(optarg, NULL, 0);
+			break;
+		case 'b':
+			src_arg = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (!addr_arg || !subnqn || resolve())
 		usage();
+	if (hold)
+		return peer_hold(flood, hold) ? 0 : 1;
 	crc_init();
 	rng_state = seed;
 	printf("nvmet-badpdu: %u sequences against %s port %s over %s, seed %llu\n",
