@@ -58,6 +58,11 @@ style:
 unit:
 	@tests/unit/run.py
 
+# The PDU header checks under libFuzzer (ASan, UBSan), FUZZ_SECONDS per side.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 # The test suite: the kernel matrix in QEMU (needs root, ~10 GB disk).
 check:
 	tests/run-matrix.sh
@@ -89,4 +94,4 @@ bench-smoke:
 demo:
 	tests/run-matrix.sh --kernels 6.12 --scenarios demo --show --out test-results/demo
 
-.PHONY: all check-config generated modules install clean style unit check sweep soak bench bench-smoke demo
+.PHONY: all check-config generated modules install clean style unit fuzz check sweep soak bench bench-smoke demo

@@ -9,18 +9,34 @@
  * Every PDU a controller may send a host is checked against what the
  * protocol and the command allow before anything is written into a
  * request; a PDU that fails a check resets the controller's connections
- * through error recovery, never the machine.  Receive and transmit share
+ * through error recovery, never the machine.  The checks are pure
+ * functions in pdu-check.c (tests/fuzz runs them in userspace); here they
+ * get the queue's and the command's state.  Receive and transmit share
  * io_lock, so a request's transmit state is stable while a PDU about it is
  * checked.
  */
 #include "nvme-mptcp.h"
+#include "pdu-check.h"
 
-/* All PDUs a host accepts have a 24-byte header. */
-#define NVME_MPTCP_RX_HLEN	sizeof(struct nvme_tcp_rsp_pdu)
-
+/* pdu-check.c reads the layout <linux/nvme-tcp.h> has. */
+static_assert(sizeof(struct nvme_tcp_rsp_pdu) == NVME_MPTCP_RX_HLEN);
 static_assert(sizeof(struct nvme_tcp_data_pdu) == NVME_MPTCP_RX_HLEN);
 static_assert(sizeof(struct nvme_tcp_r2t_pdu) == NVME_MPTCP_RX_HLEN);
 static_assert(sizeof(struct nvme_tcp_term_pdu) == NVME_MPTCP_RX_HLEN);
+static_assert(offsetof(struct nvme_tcp_hdr, plen) == NTW_PLEN);
+static_assert(offsetof(struct nvme_tcp_data_pdu, command_id) == NTW_DATA_CID);
+static_assert(offsetof(struct nvme_tcp_data_pdu, data_offset) == NTW_DATA_OFFSET);
+static_assert(offsetof(struct nvme_tcp_data_pdu, data_length) == NTW_DATA_LENGTH);
+static_assert(offsetof(struct nvme_tcp_r2t_pdu, command_id) == NTW_DATA_CID);
+static_assert(offsetof(struct nvme_tcp_r2t_pdu, r2t_offset) == NTW_DATA_OFFSET);
+static_assert(offsetof(struct nvme_tcp_r2t_pdu, r2t_length) == NTW_DATA_LENGTH);
+static_assert(nvme_tcp_rsp == NTW_RSP);
+static_assert(nvme_tcp_r2t == NTW_R2T);
+static_assert(nvme_tcp_c2h_data == NTW_C2H_DATA);
+static_assert(NVME_TCP_F_HDGST == NTW_F_HDGST);
+static_assert(NVME_TCP_F_DDGST == NTW_F_DDGST);
+static_assert(NVME_TCP_F_DATA_LAST == NTW_F_DATA_LAST);
+static_assert(NVME_TCP_F_DATA_SUCCESS == NTW_F_DATA_SUCCESS);
 
 void nvme_mptcp_init_recv(struct nvme_mptcp_queue *queue)
 {
@@ -40,6 +56,19 @@ static int nvme_mptcp_proto_err(struct nvme_mptcp_queue *queue,
 			    "queue %d: malformed PDU from controller: %s (%#x), resetting\n",
 			    queue->qid, what, value);
 	return -EPROTO;
+}
+
+static int nvme_mptcp_refused(struct nvme_mptcp_queue *queue,
+			      const struct nvme_mptcp_pdu_err *err)
+{
+	return nvme_mptcp_proto_err(queue, err->what, err->value);
+}
+
+static void nvme_mptcp_rx_params(struct nvme_mptcp_queue *queue,
+				 struct nvme_mptcp_rx_params *p)
+{
+	p->hdr_digest = queue->hdr_digest;
+	p->data_digest = queue->data_digest;
 }
 
 /* Stream bytes read into the stage and not yet used. */
@@ -199,34 +228,42 @@ static int nvme_mptcp_handle_rsp(struct nvme_mptcp_queue *queue)
 	return 0;
 }
 
+/* What the checks need of the command @command_id names. */
+static struct request *nvme_mptcp_rx_cmd(struct nvme_mptcp_queue *queue,
+					 u16 command_id,
+					 struct nvme_mptcp_rx_cmd *facts)
+{
+	struct request *rq = nvme_mptcp_find_rq(queue, command_id);
+	struct nvme_mptcp_request *req;
+
+	*facts = (struct nvme_mptcp_rx_cmd) { };
+	if (!rq)
+		return NULL;
+	req = to_mptcp_req(rq);
+	facts->found = true;
+	facts->write = rq_data_dir(rq) == WRITE;
+	facts->tx_busy = req->tx_busy;
+	facts->data_len = req->data_len;
+	facts->data_done = req->data_done;
+	return rq;
+}
+
 static int nvme_mptcp_handle_c2h(struct nvme_mptcp_queue *queue)
 {
 	struct nvme_tcp_data_pdu *c2h = &queue->rx_pdu.c2h;
-	u8 hdgst = nvme_mptcp_hdgst_len(queue);
-	u8 ddgst = (c2h->hdr.flags & NVME_TCP_F_DDGST) ? NVME_TCP_DIGEST_LENGTH : 0;
-	u32 len = le32_to_cpu(c2h->data_length);
-	u32 off = le32_to_cpu(c2h->data_offset);
+	struct nvme_mptcp_rx_params p;
+	struct nvme_mptcp_rx_cmd facts;
+	struct nvme_mptcp_pdu_err err;
 	struct nvme_mptcp_request *req;
 	struct request *rq;
+	u32 len;
 
-	rq = nvme_mptcp_find_rq(queue, c2h->command_id);
-	if (!rq)
-		return nvme_mptcp_proto_err(queue, "C2HData for unknown command_id", c2h->command_id);
+	rq = nvme_mptcp_rx_cmd(queue, c2h->command_id, &facts);
+	nvme_mptcp_rx_params(queue, &p);
+	if (nvme_mptcp_check_c2h(queue->rx_pdu.raw, &p, &facts, &len, &err))
+		return nvme_mptcp_refused(queue, &err);
+
 	req = to_mptcp_req(rq);
-	if (rq_data_dir(rq) != READ || !req->data_len || req->tx_busy)
-		return nvme_mptcp_proto_err(queue, "C2HData for a command that reads nothing", c2h->command_id);
-	if (!!ddgst != queue->data_digest)
-		return nvme_mptcp_proto_err(queue, "C2HData data digest flag", c2h->hdr.flags);
-	if (!len || off != req->data_done || len > req->data_len - off)
-		return nvme_mptcp_proto_err(queue, "C2HData offset/length", off);
-	if (c2h->hdr.pdo != NVME_MPTCP_RX_HLEN + hdgst)
-		return nvme_mptcp_proto_err(queue, "C2HData data offset (pdo)", c2h->hdr.pdo);
-	if (le32_to_cpu(c2h->hdr.plen) != NVME_MPTCP_RX_HLEN + hdgst + len + ddgst)
-		return nvme_mptcp_proto_err(queue, "C2HData length (plen)", le32_to_cpu(c2h->hdr.plen));
-	if ((c2h->hdr.flags & NVME_TCP_F_DATA_SUCCESS) &&
-	    !(c2h->hdr.flags & NVME_TCP_F_DATA_LAST))
-		return nvme_mptcp_proto_err(queue, "C2HData SUCCESS without LAST", c2h->hdr.flags);
-
 	queue->rx_req = req;
 	queue->rx_data_left = len;
 	req->data_crc = ~0;
@@ -237,22 +274,17 @@ static int nvme_mptcp_handle_c2h(struct nvme_mptcp_queue *queue)
 static int nvme_mptcp_handle_r2t(struct nvme_mptcp_queue *queue)
 {
 	struct nvme_tcp_r2t_pdu *r2t = &queue->rx_pdu.r2t;
-	u32 len = le32_to_cpu(r2t->r2t_length);
-	u32 off = le32_to_cpu(r2t->r2t_offset);
+	struct nvme_mptcp_rx_cmd facts;
+	struct nvme_mptcp_pdu_err err;
 	struct nvme_mptcp_request *req;
 	struct request *rq;
 
-	rq = nvme_mptcp_find_rq(queue, r2t->command_id);
-	if (!rq)
-		return nvme_mptcp_proto_err(queue, "R2T for unknown command_id", r2t->command_id);
-	req = to_mptcp_req(rq);
-	if (rq_data_dir(rq) != WRITE || !req->data_len || req->tx_busy)
-		return nvme_mptcp_proto_err(queue, "R2T for a command with nothing to write", r2t->command_id);
-	/* maxr2t is 0 (one outstanding R2T), so offsets only go forward. */
-	if (!len || off != req->data_done || len > req->data_len - off)
-		return nvme_mptcp_proto_err(queue, "R2T offset/length", off);
+	rq = nvme_mptcp_rx_cmd(queue, r2t->command_id, &facts);
+	if (nvme_mptcp_check_r2t(queue->rx_pdu.raw, &facts, &err))
+		return nvme_mptcp_refused(queue, &err);
 
-	req->r2t_left = len;
+	req = to_mptcp_req(rq);
+	req->r2t_left = le32_to_cpu(r2t->r2t_length);
 	req->ttag = r2t->ttag;
 	req->pdu_data_left = 0;
 	nvme_mptcp_setup_h2c(req);
@@ -287,14 +319,13 @@ static int nvme_mptcp_handle_term(struct nvme_mptcp_queue *queue)
 static int nvme_mptcp_check_hdr(struct nvme_mptcp_queue *queue)
 {
 	struct nvme_tcp_hdr *hdr = &queue->rx_pdu.hdr;
-	u32 plen = le32_to_cpu(hdr->plen);
-	u8 hdgst = nvme_mptcp_hdgst_len(queue);
+	struct nvme_mptcp_rx_params p;
+	struct nvme_mptcp_pdu_err err;
 
-	if (hdr->hlen != NVME_MPTCP_RX_HLEN)
-		return nvme_mptcp_proto_err(queue, "header length", hdr->hlen);
-	if (!!(hdr->flags & NVME_TCP_F_HDGST) != queue->hdr_digest)
-		return nvme_mptcp_proto_err(queue, "header digest flag", hdr->flags);
-	if (hdgst) {
+	nvme_mptcp_rx_params(queue, &p);
+	if (nvme_mptcp_check_common(queue->rx_pdu.raw, &p, &err))
+		return nvme_mptcp_refused(queue, &err);
+	if (p.hdr_digest) {
 		__le32 want = nvme_mptcp_crc_final(nvme_mptcp_crc(~0, hdr,
 							NVME_MPTCP_RX_HLEN));
 		__le32 got;
@@ -304,17 +335,9 @@ static int nvme_mptcp_check_hdr(struct nvme_mptcp_queue *queue)
 			return nvme_mptcp_proto_err(queue, "header digest",
 						    le32_to_cpu(got));
 	}
-	switch (hdr->type) {
-	case nvme_tcp_rsp:
-	case nvme_tcp_r2t:
-		if (plen != NVME_MPTCP_RX_HLEN + hdgst || hdr->pdo)
-			return nvme_mptcp_proto_err(queue, "PDU length (plen)", plen);
-		return 0;
-	case nvme_tcp_c2h_data:
-		return 0;
-	default:
-		return nvme_mptcp_proto_err(queue, "PDU type", hdr->type);
-	}
+	if (nvme_mptcp_check_type(queue->rx_pdu.raw, &p, &err))
+		return nvme_mptcp_refused(queue, &err);
+	return 0;
 }
 
 static int nvme_mptcp_recv_hdr(struct nvme_mptcp_queue *queue)

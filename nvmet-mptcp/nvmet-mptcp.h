@@ -22,6 +22,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include "nvmet-api.h"
+#include "pdu-check.h"
 
 #define NVMET_MPTCP_DIGEST_LEN		4
 /* In-capsule data of I/O queues when the port leaves it to us (-1). */
@@ -35,8 +36,6 @@
  */
 #define NVMET_MPTCP_MDTS		9
 #define NVMET_MPTCP_MAX_DATA		(SZ_4K << NVMET_MPTCP_MDTS)
-/* Largest H2CData PDU payload the host may send (ICResp maxdata). */
-#define NVMET_MPTCP_MAXH2CDATA		SZ_256K
 #define NVMET_MPTCP_BACKLOG		128
 /*
  * Connections that have not joined a controller yet: how many one port

@@ -11,7 +11,9 @@
  * fails a check drops its connection (a fatal transport error), logged at
  * a bounded rate; other connections never notice.  The C2HTermReq that
  * tells the host why names the field refused (FEI): a byte offset into
- * the header, from the structs of <linux/nvme-tcp.h>.
+ * the header.  The checks themselves are pure, in pdu-check.c, so that
+ * tests/fuzz can run them in userspace; here they get the queue's state
+ * and their refusals become log lines and C2HTermReqs.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -82,93 +84,78 @@ void nvmet_mptcp_rx_data_for(struct nvmet_mptcp_queue *queue,
 	queue->rx_state = NVMET_MPTCP_RX_DATA;
 }
 
-/* The common header: what it is, and how much header follows. */
-static int nvmet_mptcp_check_common(struct nvmet_mptcp_queue *queue)
-{
-	struct nvme_tcp_hdr *hdr = &queue->rx_pdu.hdr;
-	bool live = test_bit(NVMET_MPTCP_Q_LIVE, &queue->flags);
-	u32 plen = le32_to_cpu(hdr->plen);
-	u8 hdgst = 0, hlen;
+/* The wire layout pdu-check.c reads is the one <linux/nvme-tcp.h> has. */
+static_assert(HDR_FIELD(plen) == NTW_PLEN);
+static_assert(ICREQ_FIELD(pfv) == NTW_ICREQ_PFV);
+static_assert(ICREQ_FIELD(hpda) == NTW_ICREQ_HPDA);
+static_assert(ICREQ_FIELD(digest) == NTW_ICREQ_DGST);
+static_assert(sizeof(struct nvme_tcp_icreq_pdu) == NTW_ICREQ_LEN);
+static_assert(NVMET_MPTCP_CMD_HLEN == NTW_CMD_LEN);
+static_assert(NVMET_MPTCP_H2C_HLEN == NTW_DATA_LEN);
+static_assert(H2C_FIELD(command_id) == NTW_DATA_CID);
+static_assert(H2C_FIELD(ttag) == NTW_DATA_TTAG);
+static_assert(H2C_FIELD(data_offset) == NTW_DATA_OFFSET);
+static_assert(H2C_FIELD(data_length) == NTW_DATA_LENGTH);
+static_assert(sizeof_field(struct nvmet_mptcp_queue, rx_pdu.raw) >=
+	      NTW_ICREQ_LEN + NTW_DIGEST_LEN);
+static_assert(nvme_tcp_icreq == NTW_ICREQ);
+static_assert(nvme_tcp_cmd == NTW_CMD);
+static_assert(nvme_tcp_h2c_data == NTW_H2C_DATA);
+static_assert(nvme_tcp_h2c_term == NTW_H2C_TERM);
+static_assert(NVME_TCP_F_HDGST == NTW_F_HDGST);
+static_assert(NVME_TCP_F_DDGST == NTW_F_DDGST);
+static_assert(NVME_TCP_FES_INVALID_PDU_HDR == NTW_FES_BAD_HDR);
+static_assert(NVME_TCP_FES_PDU_SEQ_ERR == NTW_FES_SEQ);
+static_assert(NVME_TCP_FES_DATA_OUT_OF_RANGE == NTW_FES_RANGE);
+static_assert(NVME_TCP_FES_DATA_LIMIT_EXCEEDED == NTW_FES_LIMIT);
+static_assert(NVME_TCP_FES_UNSUPPORTED_PARAM == NTW_FES_PARAM);
 
-	switch (hdr->type) {
-	case nvme_tcp_icreq:
-		if (live)
-			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_PDU_SEQ_ERR,
-						     0, "second ICReq", hdr->type);
-		hlen = sizeof(struct nvme_tcp_icreq_pdu);
-		if (hdr->hlen != hlen)
-			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-						     HDR_FIELD(hlen),
-						     "ICReq header length",
-						     hdr->hlen);
-		if (plen != hlen)
-			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-						     HDR_FIELD(plen),
-						     "ICReq length", plen);
-		/* No digest, no data: both fields are reserved (0). */
-		if (hdr->flags)
-			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-						     HDR_FIELD(flags),
-						     "ICReq flags", hdr->flags);
-		if (hdr->pdo)
-			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-						     HDR_FIELD(pdo),
-						     "ICReq data offset (pdo)",
-						     hdr->pdo);
-		break;
-	case nvme_tcp_cmd:
-	case nvme_tcp_h2c_data:
-		if (!live)
-			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_PDU_SEQ_ERR,
-						     0, "PDU before ICReq",
-						     hdr->type);
-		hlen = hdr->type == nvme_tcp_cmd ? NVMET_MPTCP_CMD_HLEN :
-						   NVMET_MPTCP_H2C_HLEN;
-		if (hdr->hlen != hlen)
-			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-						     HDR_FIELD(hlen),
-						     "header length", hdr->hlen);
-		if (!!(hdr->flags & NVME_TCP_F_HDGST) != queue->hdr_digest)
-			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-						     HDR_FIELD(flags),
-						     "header digest flag", hdr->flags);
-		hdgst = nvmet_mptcp_hdgst_len(queue);
-		if (plen < hlen + hdgst)
-			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-						     HDR_FIELD(plen),
-						     "PDU length", plen);
-		break;
-	case nvme_tcp_h2c_term:
+static void nvmet_mptcp_rx_params(struct nvmet_mptcp_queue *queue,
+				  struct nvmet_mptcp_rx_params *p)
+{
+	p->live = test_bit(NVMET_MPTCP_Q_LIVE, &queue->flags);
+	p->hdr_digest = queue->hdr_digest;
+	p->data_digest = queue->data_digest;
+	p->inline_max = nvmet_mptcp_inline_max(queue);
+}
+
+static int nvmet_mptcp_refused(struct nvmet_mptcp_queue *queue,
+			       const struct nvmet_mptcp_pdu_err *err)
+{
+	return nvmet_mptcp_proto_err(queue, err->fes, err->fei, err->what,
+				     err->value);
+}
+
+/* The common header: what it is, and how much header follows. */
+static int nvmet_mptcp_check_common_hdr(struct nvmet_mptcp_queue *queue)
+{
+	struct nvmet_mptcp_rx_params p;
+	struct nvmet_mptcp_pdu_err err;
+
+	nvmet_mptcp_rx_params(queue, &p);
+	switch (nvmet_mptcp_check_common(queue->rx_pdu.raw, &p,
+					 &queue->rx_want, &err)) {
+	case NVMET_MPTCP_PDU_OK:
+		return 0;
+	case NVMET_MPTCP_PDU_HOST_TERM:
 		pr_info_ratelimited("queue %u (%pISpc): host terminated the connection\n",
 				    queue->idx, &queue->peer_addr);
 		nvmet_mptcp_queue_fail(queue);
 		return -ECONNRESET;
 	default:
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-					     HDR_FIELD(type), "PDU type",
-					     hdr->type);
+		return nvmet_mptcp_refused(queue, &err);
 	}
-	queue->rx_want = hlen + hdgst;
-	return 0;
 }
 
 static int nvmet_mptcp_handle_icreq(struct nvmet_mptcp_queue *queue)
 {
 	struct nvme_tcp_icreq_pdu *icreq = &queue->rx_pdu.icreq;
 	u8 hd = sizeof(struct nvme_tcp_data_pdu);
+	struct nvmet_mptcp_pdu_err err;
 	int ret;
 
-	if (le16_to_cpu(icreq->pfv) != NVME_TCP_PFV_1_0)
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_UNSUPPORTED_PARAM,
-					     ICREQ_FIELD(pfv),
-					     "PDU format version",
-					     le16_to_cpu(icreq->pfv));
-	/* hpda is 0's based dwords, at most 31 (128 bytes). */
-	if (icreq->hpda > 31)
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_UNSUPPORTED_PARAM,
-					     ICREQ_FIELD(hpda),
-					     "host PDU data alignment (hpda)",
-					     icreq->hpda);
+	if (nvmet_mptcp_check_icreq(queue->rx_pdu.raw, &err))
+		return nvmet_mptcp_refused(queue, &err);
 	/*
 	 * maxr2t needs no check: this target has at most one R2T out per
 	 * command, which every value allows.  Digest bits we do not know
@@ -194,82 +181,38 @@ static int nvmet_mptcp_handle_icreq(struct nvmet_mptcp_queue *queue)
 
 static int nvmet_mptcp_handle_cmd(struct nvmet_mptcp_queue *queue)
 {
-	struct nvme_tcp_hdr *hdr = &queue->rx_pdu.hdr;
-	u32 plen = le32_to_cpu(hdr->plen);
-	u8 hd = NVMET_MPTCP_CMD_HLEN + nvmet_mptcp_hdgst_len(queue);
-	u8 ddgst = nvmet_mptcp_ddgst_len(queue);
-	u32 icd_len = 0;
+	struct nvmet_mptcp_rx_params p;
+	struct nvmet_mptcp_pdu_err err;
+	u32 icd_len;
 
-	if (plen > hd) {
-		/* ICResp said cpda 0: data starts right after the header. */
-		if (hdr->pdo != hd)
-			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-						     HDR_FIELD(pdo),
-						     "data offset (pdo)", hdr->pdo);
-		if (!!(hdr->flags & NVME_TCP_F_DDGST) != queue->data_digest)
-			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-						     HDR_FIELD(flags),
-						     "data digest flag", hdr->flags);
-		if (plen <= hd + ddgst)
-			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-						     HDR_FIELD(plen),
-						     "PDU length", plen);
-		icd_len = plen - hd - ddgst;
-		if (icd_len > nvmet_mptcp_inline_max(queue))
-			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_DATA_LIMIT_EXCEEDED,
-						     0, "in-capsule data beyond the limit",
-						     icd_len);
-	} else if (hdr->flags & NVME_TCP_F_DDGST) {
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-					     HDR_FIELD(flags),
-					     "data digest flag without data",
-					     hdr->flags);
-	}
+	nvmet_mptcp_rx_params(queue, &p);
+	if (nvmet_mptcp_check_cmd(queue->rx_pdu.raw, &p, &icd_len, &err))
+		return nvmet_mptcp_refused(queue, &err);
 	return nvmet_mptcp_new_cmd(queue, icd_len);
 }
 
 static int nvmet_mptcp_handle_h2c(struct nvmet_mptcp_queue *queue)
 {
 	struct nvme_tcp_data_pdu *h2c = &queue->rx_pdu.h2c;
-	u32 plen = le32_to_cpu(h2c->hdr.plen);
-	u32 off = le32_to_cpu(h2c->data_offset);
-	u32 len = le32_to_cpu(h2c->data_length);
-	u8 hd = NVMET_MPTCP_H2C_HLEN + nvmet_mptcp_hdgst_len(queue);
-	u8 ddgst = nvmet_mptcp_ddgst_len(queue);
+	struct nvmet_mptcp_h2c_cmd facts = { };
+	struct nvmet_mptcp_rx_params p;
+	struct nvmet_mptcp_pdu_err err;
 	struct nvmet_mptcp_cmd *cmd;
+	u32 len;
 
 	cmd = nvmet_mptcp_find_ttag(queue, h2c->ttag);
-	if (!cmd || READ_ONCE(cmd->state) != NVMET_MPTCP_CMD_DATA_IN ||
-	    !(cmd->flags & NVMET_MPTCP_CMD_F_H2C_OK))
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_PDU_SEQ_ERR, 0,
-					     "H2CData without an R2T (ttag)",
-					     h2c->ttag);
-	if (h2c->command_id != cmd->cmd.common.command_id)
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-					     H2C_FIELD(command_id),
-					     "H2CData command_id differs from its R2T's",
-					     h2c->command_id);
-	if (h2c->hdr.pdo != hd)
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-					     HDR_FIELD(pdo),
-					     "data offset (pdo)", h2c->hdr.pdo);
-	if (!!(h2c->hdr.flags & NVME_TCP_F_DDGST) != queue->data_digest)
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-					     HDR_FIELD(flags),
-					     "data digest flag", h2c->hdr.flags);
-	if (!len || len > NVMET_MPTCP_MAXH2CDATA)
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_DATA_LIMIT_EXCEEDED,
-					     0, "H2CData length", len);
-	if (off != cmd->rbytes)
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_DATA_OUT_OF_RANGE,
-					     0, "H2CData offset", off);
-	if (len > cmd->req.transfer_len - cmd->rbytes)
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_DATA_OUT_OF_RANGE,
-					     0, "H2CData beyond the R2T", len);
-	if (plen != hd + len + ddgst)
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_INVALID_PDU_HDR,
-					     HDR_FIELD(plen),
-					     "PDU length", plen);
+	if (cmd && READ_ONCE(cmd->state) == NVMET_MPTCP_CMD_DATA_IN &&
+	    (cmd->flags & NVMET_MPTCP_CMD_F_H2C_OK)) {
+		facts.expects_data = true;
+		/* The capsule's bytes, read as the check reads the H2CData's. */
+		facts.command_id = le16_to_cpu((__force __le16)cmd->cmd.common.command_id);
+		facts.rbytes = cmd->rbytes;
+		/* At most NVMET_MPTCP_MAX_DATA. */
+		facts.transfer_len = cmd->req.transfer_len;
+	}
+	nvmet_mptcp_rx_params(queue, &p);
+	if (nvmet_mptcp_check_h2c(queue->rx_pdu.raw, &p, &facts, &len, &err))
+		return nvmet_mptcp_refused(queue, &err);
 	nvmet_mptcp_rx_data_for(queue, cmd, len, false);
 	return 0;
 }
@@ -316,7 +259,7 @@ static int nvmet_mptcp_recv_hdr(struct nvmet_mptcp_queue *queue)
 		return ret;
 
 	if (queue->rx_want == sizeof(struct nvme_tcp_hdr)) {
-		err = nvmet_mptcp_check_common(queue);
+		err = nvmet_mptcp_check_common_hdr(queue);
 		if (err)
 			return err;
 		if (queue->rx_got < queue->rx_want)

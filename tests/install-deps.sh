@@ -1,11 +1,12 @@
 #!/bin/bash
-# Host packages the VM test bench needs (Debian host, run as root). Adds the
-# low-pinned sid source the 7.2 kernel comes from. A quick no-op when all is
-# in place, so run-matrix.sh can call it every time.
+# Host packages the VM test bench and make fuzz need (Debian host, run as
+# root). Adds the low-pinned sid source the 7.2 kernel comes from. A quick
+# no-op when all is in place, so run-matrix.sh can call it every time.
 set -euo pipefail
 
 pkgs=(qemu-system-x86 mmdebstrap debian-archive-keyring cpio zstd xz-utils lz4 lzop bzip2 kmod gcc libc6-dev
-	busybox-static iproute2 python3 shellcheck util-linux coreutils tar git gnuplot-nox)
+	busybox-static iproute2 python3 shellcheck util-linux coreutils tar git gnuplot-nox
+	clang libclang-rt-dev) # clang and its libFuzzer/sanitizer runtimes: make fuzz
 sources=/etc/apt/sources.list.d/nvme-mptcp-sid.sources
 pin=/etc/apt/preferences.d/nvme-mptcp-sid
 

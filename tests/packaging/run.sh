@@ -87,7 +87,7 @@ host_deps() {
 
 # What a package must ship (paths under the dkms source dir) and never ship.
 required=(dkms.conf Makefile Kbuild btf-abi/btf-abi-gen btf-abi/btf.py btf-abi/spec/nvmet.abi
-	kcompat/check-config.sh kcompat/conftest.sh kcompat/kcompat.h
+	kcompat/check-config.sh kcompat/conftest.sh kcompat/kcompat.h kcompat/nvme-tcp-wire.h
 	mptcp-compat/Kbuild nvme-mptcp-host/Kbuild nvmet-mptcp/Kbuild)
 executable=(btf-abi/btf-abi-gen kcompat/check-config.sh kcompat/conftest.sh)
 forbidden='/(tests|bench|generated|test-results|packaging|\.git|__pycache__)(/|$)|\.(o|ko|ko\.xz|mod|mod\.c|cmd|pyc)$|/(Module\.symvers|modules\.order)$'
