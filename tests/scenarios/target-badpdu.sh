@@ -106,34 +106,50 @@ check log-is-rate-limited test "$drops" -le $((10 * (2 + (SECONDS - start) / 5) 
 check good-host-no-recovery test -z "$(dmesg_since "$ctrl: (starting error recovery|Reconnecting)" || true)"
 check good-host-live grep -qx live "/sys/class/nvme/$ctrl/state"
 
-say "one peer hogs the port: the cap per address and the ICReq deadline"
-# 300 connections from 10.10.1.3, half idle, half with half an ICReq,
+say "two addresses hog the port: caps per address, the ICReq deadline, memory"
+# 300 connections from each of 10.10.1.3 and .4, a third idle, a third with
+# half an ICReq, a third with a Connect asking for 2 MiB it never sends,
 # reopened as the target drops them; the good host (10.10.1.2) connects
 # again meanwhile.
-require hog-address ip -n host addr add 10.10.1.3/24 dev h1
+require hog-addresses ip -n host addr add 10.10.1.3/24 dev h1
+require hog-addresses-2 ip -n host addr add 10.10.1.4/24 dev h1
+mem_avail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+mem0=$(mem_avail)
 dmesg_mark
-ip netns exec host nvmet-badpdu -a 10.10.1.1 -p 4420 -n "$nqn" -f 300 -H 12 -b 10.10.1.3 \
-	>/tmp/hold.log 2>&1 &
-hold_pid=$!
+hog_pids=()
+for a in 3 4; do
+	ip netns exec host nvmet-badpdu -a 10.10.1.1 -p 4420 -n "$nqn" -f 300 -H 12 \
+		-b "10.10.1.$a" >"/tmp/hold-$a.log" 2>&1 &
+	hog_pids+=($!)
+done
 sleep 4
+# Both at their cap by now: 256 connections without a controller.
+mem_kib=$((mem0 - $(mem_avail)))
+figure hog-memory-mib $((mem_kib / 1024)) MiB
 check reconnect-while-hogged nvme_disconnect "$nqn"
 check connect-while-hogged nvme_connect host "$host" 10.10.1.1 4420 "$nqn"
 check blockdev-while-hogged nvme_wait_dev "$nqn"
 hog_bs=64k
 [[ $host == tcp ]] && hog_bs=$(stock_bs "$hog_bs")
 check fio-verify-while-hogged fio_verify "$NVMT_NSDEV" "$hog_bs" 16M
-check hog-still-running kill -0 "$hold_pid"
-hold_rc=0
-wait "$hold_pid" || hold_rc=$?
-cat /tmp/hold.log
-check hog-ran test "$hold_rc" -eq 0
-held=$(sed -n 's/.*held-max \([0-9]*\).*/\1/p' /tmp/hold.log)
-figure hog-held-max "${held:-0}"
-# 128 per address (NVMET_MPTCP_MAX_PENDING_PER_PEER); without the cap the
-# 300 idle ones would all live until the ICReq deadline.
-check hog-capped test "${held:-999}" -le 128 -a "${held:-0}" -ge 64
-check hog-cap-logged test -n "$(dmesg_since "10\.10\.1\.3 has 128 connections without a controller" || true)"
+check hogs-still-running kill -0 "${hog_pids[@]}"
+for a in 3 4; do
+	hold_rc=0
+	wait "${hog_pids[$((a - 3))]}" || hold_rc=$?
+	cat "/tmp/hold-$a.log"
+	check "hog-$a-ran" test "$hold_rc" -eq 0
+	held=$(sed -n 's/.*held-max \([0-9]*\).*/\1/p' "/tmp/hold-$a.log")
+	figure "hog-$a-held-max" "${held:-0}"
+	# 128 per address (NVMET_MPTCP_MAX_PENDING_PER_PEER); without the cap
+	# the 300 would all live until their deadline.
+	check "hog-$a-capped" test "${held:-999}" -le 128 -a "${held:-0}" -ge 64
+	check "hog-$a-cap-logged" test -n "$(dmesg_since "10\.10\.1\.$a has 128 connections without a controller" || true)"
+done
 check icreq-deadline-logged test -n "$(dmesg_since "no ICReq after 5 s, dropping" || true)"
+# 256 connections, a third of them having asked for 2 MiB: what they hold
+# is sockets and queues, no data buffers (about 500 MiB before the
+# Connect length check).
+check hog-memory-bounded test "$mem_kib" -le $((32 * 1024))
 ctrl=$(basename "$(dirname "$(grep -lx "$nqn" /sys/class/nvme/*/subsysnqn)")")
 
 say "after the storm"

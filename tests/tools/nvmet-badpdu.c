@@ -17,10 +17,12 @@
  * once (-f), and one sends a burst of ICReqs.
  *
  * With -H SECONDS it does none of that but plays one peer that hogs the
- * port: FLOOD connections from SRC (-b), half idle and half stopped half
- * way through their ICReq, each opened again whenever the target drops
- * it, for SECONDS.  It prints the most connections that lived 1 s or more
- * at once ("held-max N"), which the target's cap per address bounds.
+ * port: FLOOD connections from SRC (-b), a third idle, a third stopped
+ * half way through their ICReq, a third with an ICReq and then a Connect
+ * that asks for 2 MiB of data by R2T it never sends, each opened again
+ * whenever the target drops it, for SECONDS.  It prints the most
+ * connections that lived 1 s or more at once ("held-max N"), which the
+ * target's cap per address bounds.
  *
  * usage: nvmet-badpdu -a ADDR -n SUBNQN [-p PORT] [-q HOSTNQN] [-c COUNT]
  *                     [-s SEED] [-m] [-t TIMEOUT_MS] [-f FLOOD] [-v]
@@ -1184,11 +1186,17 @@ static bool peer_hold(unsigned int n, unsigned int secs)
 	double *since = calloc(n, sizeof(*since));
 	unsigned int i, held, held_max = 0, opened = 0, dropped = 0;
 	double end = now_s() + secs;
-	uint8_t icreq[ICREQ_LEN];
+	uint8_t half[ICREQ_LEN / 2], big_ask[ICREQ_LEN + CMD_HLEN], sqe[64];
+	const uint8_t *hog[2] = { half, big_ask };
+	size_t hog_len[2] = { sizeof(half) };
+	struct conn plain = { 0 };	/* no digests */
 
 	if (!pf || !since)
 		return false;
-	icreq_build(icreq, false, false);
+	icreq_build(big_ask, false, false);
+	memcpy(half, big_ask, sizeof(half));
+	connect_sqe(sqe, 1, SGL_TRANSPORT, 2u << 20);
+	hog_len[1] = ICREQ_LEN + capsule_build(&plain, big_ask + ICREQ_LEN, sqe, NULL, 0);
 	for (i = 0; i < n; i++)
 		pf[i].fd = -1;
 	while (now_s() < end) {
@@ -1211,8 +1219,8 @@ static bool peer_hold(unsigned int n, unsigned int secs)
 				pf[i].events = POLLIN;
 				since[i] = t;
 				opened++;
-				/* Odd slots stop half way through their ICReq. */
-				if (i % 2 && send(pf[i].fd, icreq, ICREQ_LEN / 2, MSG_NOSIGNAL) < 0)
+				if (i % 3 && send(pf[i].fd, hog[i % 3 - 1], hog_len[i % 3 - 1],
+						  MSG_NOSIGNAL) < 0)
 					vlog("hold: send: %s\n", strerror(errno));
 			}
 			if (t - since[i] >= 1.0)
