@@ -166,6 +166,12 @@ static int nvme_mptcp_check_identify(struct nvme_mptcp_ctrl *ctrl)
 	struct nvme_ctrl *nctrl = &ctrl->ctrl;
 	size_t asked = nctrl->opts->queue_size;
 
+	/* 4 (64 bytes) is the least a capsule can be (NVMe over Fabrics). */
+	if (ctrl->ctrl.queue_count > 1 && nctrl->ioccsz < 4) {
+		dev_err(nctrl->device, "IOCCSZ %u is below the minimum of 4\n",
+			nctrl->ioccsz);
+		return -EPROTO;
+	}
 	if (nctrl->icdoff) {
 		dev_err(nctrl->device, "in-capsule data offset (icdoff %u) is not supported\n",
 			nctrl->icdoff);
@@ -454,23 +460,24 @@ static void nvme_mptcp_retry_later(struct nvme_mptcp_ctrl *ctrl, int status)
 }
 
 /*
- * One attempt to bring a CONNECTING controller back (a reconnect, or the
- * connect that follows a reset).  A reset whose connect fails starts the
- * ctrl_loss_tmo clock as error recovery does.
+ * One attempt to bring a CONNECTING controller back: a reconnect, or the
+ * connect that follows a reset.  A reset whose connect fails starts the
+ * ctrl_loss_tmo clock, as error recovery does, and counts as the first
+ * reconnect.
  */
-static void nvme_mptcp_attempt(struct nvme_mptcp_ctrl *ctrl)
+static void nvme_mptcp_attempt(struct nvme_mptcp_ctrl *ctrl, bool after_reset)
 {
 	struct nvme_ctrl *nctrl = &ctrl->ctrl;
 	int ret;
 
 	ret = nvme_mptcp_connect_ctrl(ctrl, false);
 	if (ret) {
-		if (nctrl->nr_reconnects) {
-			dev_info(nctrl->device, "reconnect attempt %d of %d failed (%d)\n",
-				 nctrl->nr_reconnects, nctrl->opts->max_reconnects, ret);
-		} else {	/* the connect after a reset counts as the first */
+		if (after_reset) {
 			nctrl->nr_reconnects = 1;
 			ctrl->lost_since = jiffies;
+		} else {
+			dev_info(nctrl->device, "reconnect attempt %d of %d failed (%d)\n",
+				 nctrl->nr_reconnects, nctrl->opts->max_reconnects, ret);
 		}
 		nvme_mptcp_retry_later(ctrl, ret);
 		return;
@@ -489,7 +496,7 @@ static void nvme_mptcp_connect_work(struct work_struct *work)
 					struct nvme_mptcp_ctrl, connect_work);
 
 	ctrl->ctrl.nr_reconnects++;
-	nvme_mptcp_attempt(ctrl);
+	nvme_mptcp_attempt(ctrl, false);
 }
 
 static void nvme_mptcp_err_work(struct work_struct *work)
@@ -515,11 +522,14 @@ static void nvme_mptcp_reset_work(struct work_struct *work)
 
 	nvme_stop_ctrl(nctrl);
 	nvme_mptcp_unbuild(ctrl, &nvme_mptcp_for_reset);
-	if (nvme_change_ctrl_state(nctrl, NVME_CTRL_CONNECTING))
-		nvme_mptcp_attempt(ctrl);
+	if (!nvme_change_ctrl_state(nctrl, NVME_CTRL_CONNECTING))
+		return;
+	/* Whatever a reconnect that went LIVE just before left counted. */
+	nctrl->nr_reconnects = 0;
+	nvme_mptcp_attempt(ctrl, true);
 }
 
-/* nvme-core stopped keep-alive and calls this before delete_ctrl. */
+/* nvme-core calls this before delete_ctrl (and from nvme_stop_ctrl). */
 static void nvme_mptcp_stop_ctrl(struct nvme_ctrl *nctrl)
 {
 	struct nvme_mptcp_ctrl *ctrl = to_mptcp_ctrl(nctrl);

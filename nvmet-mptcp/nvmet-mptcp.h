@@ -45,11 +45,12 @@
 #define NVMET_MPTCP_MAX_PENDING		512
 #define NVMET_MPTCP_SETUP_TIMEOUT	(30 * HZ)
 /*
- * A quarter of them per host address: a host opens all queues of a
- * controller before it connects the first (one per CPU), so this is more
- * than one host needs, and one address cannot take a port's whole share.
+ * Half of them per host address, so one address cannot take a port's
+ * whole share.  A host opens all queues of a controller before it
+ * connects the first, up to nvmet's 128 I/O queues: this leaves room for
+ * two controllers connecting at once.
  */
-#define NVMET_MPTCP_MAX_PENDING_PER_PEER	(NVMET_MPTCP_MAX_PENDING / 4)
+#define NVMET_MPTCP_MAX_PENDING_PER_PEER	(NVMET_MPTCP_MAX_PENDING / 2)
 /* A host sends its ICReq first thing: an idle connection goes sooner. */
 #define NVMET_MPTCP_ICREQ_TIMEOUT	(5 * HZ)
 /*

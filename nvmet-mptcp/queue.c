@@ -140,8 +140,13 @@ void nvmet_mptcp_queue_icreq_done(struct nvmet_mptcp_queue *queue)
 
 	if (time_after(jiffies, queue->accepted + NVMET_MPTCP_SETUP_TIMEOUT))
 		left = 0;
-	/* A no-op once setup is decided (the work checks the bit). */
-	if (!test_bit(NVMET_MPTCP_Q_SETUP_DONE, &queue->flags))
+	/*
+	 * Not once setup is decided or the queue is going: release_work
+	 * cancels the timer once more after io_work (us) is done, so one
+	 * armed here in that window cannot outlive the queue.
+	 */
+	if (!test_bit(NVMET_MPTCP_Q_SETUP_DONE, &queue->flags) &&
+	    !test_bit(NVMET_MPTCP_Q_CLOSING, &queue->flags))
 		mod_delayed_work(nvmet_mptcp_wq, &queue->setup_work, left);
 }
 
@@ -199,6 +204,8 @@ static void nvmet_mptcp_release_work(struct work_struct *work)
 	nvmet_sq_destroy(&queue->nvme_sq);
 	kc_nvmet_cq_put(&queue->nvme_cq);
 	cancel_work_sync(&queue->io_work);
+	/* io_work's ICReq handling may have re-armed it (icreq_done). */
+	cancel_delayed_work_sync(&queue->setup_work);
 	nvmet_mptcp_free_cmds(queue);
 
 	sock_release(queue->sock);
