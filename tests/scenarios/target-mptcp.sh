@@ -4,7 +4,7 @@
 # extra addresses.  Every queue must be a real MPTCP connection with extra
 # subflows (one per extra path), every path must carry data, and fio
 # write+verify must pass, with and without digests.
-# Arguments: paths=N (2..4, default 2).
+# Arguments: paths=N (2..4, default 2), digests=0 (skip the digest part).
 # nvmt: needs-modules
 #
 #   host ns: nvme-mptcp  hN 10.10.N.2 <--veth--> tN 10.10.N.1  target ns: nvmet-mptcp
@@ -12,10 +12,11 @@ set -euo pipefail
 # shellcheck source=target-lib.sh
 . "$(dirname "$0")/target-lib.sh"
 
-paths=2
+paths=2 digests=1
 for a in "$@"; do
 	case $a in
 	paths=*) paths=${a#paths=} ;;
+	digests=*) digests=${a#digests=} ;;
 	*) echo "unknown argument $a" >&2; exit 2 ;;
 	esac
 done
@@ -86,13 +87,17 @@ echo "perf (read 128k qd16 5s): $(fio_perf "$NVMT_NSDEV" read 128k 16 1 5 || tru
 check nvme-disconnect nvme_disconnect "$nqn"
 check no-connection-left wait_until 10 no_conns target 4420
 
-say "header and data digests"
-require connect-digests fabrics host "transport=mptcp,traddr=10.10.1.1,trsvcid=4420,nqn=$nqn,hdr_digest,data_digest"
-require nvme-blockdev-digests nvme_wait_dev "$nqn"
-check extra-subflows-digests wait_until 10 subflows_each $((paths - 1))
-check fio-verify-digests-4k fio_verify "$NVMT_NSDEV" 4k 32M
-check fio-verify-digests-1m fio_verify "$NVMT_NSDEV" 1m 64M
-check nvme-disconnect-digests nvme_disconnect "$nqn"
+if ((digests)); then
+	say "header and data digests"
+	require connect-digests fabrics host "transport=mptcp,traddr=10.10.1.1,trsvcid=4420,nqn=$nqn,hdr_digest,data_digest"
+	require nvme-blockdev-digests nvme_wait_dev "$nqn"
+	check extra-subflows-digests wait_until 10 subflows_each $((paths - 1))
+	check fio-verify-digests-4k fio_verify "$NVMT_NSDEV" 4k 32M
+	check fio-verify-digests-1m fio_verify "$NVMT_NSDEV" 1m 64M
+	check nvme-disconnect-digests nvme_disconnect "$nqn"
+else
+	skip digests "digests=0"
+fi
 
 check nvmet-teardown nvmet_del "$nqn"
 check rmmod-nvmet-mptcp rmmod nvmet-mptcp
