@@ -4,7 +4,8 @@
  * describes it: byte offsets into a PDU, type codes, flag bits and fatal
  * error status codes.  No kernel header is included, so the checks build
  * both into the modules and into the userspace fuzz targets (tests/fuzz);
- * the modules' rx.c assert that these agree with <linux/nvme-tcp.h>.
+ * in a module build, the end of this file asserts that every one agrees
+ * with <linux/nvme-tcp.h>.
  */
 #ifndef _NVME_TCP_WIRE_H
 #define _NVME_TCP_WIRE_H
@@ -87,5 +88,54 @@ static inline u32 ntw_le32(const u8 *p)
 {
 	return ntw_le16(p) | (u32)ntw_le16(p + 2) << 16;
 }
+
+#ifdef __KERNEL__
+#include <linux/nvme-tcp.h>
+
+#define NTW_AT(type, field)	offsetof(struct type, field)
+static_assert(NTW_AT(nvme_tcp_hdr, type) == NTW_TYPE);
+static_assert(NTW_AT(nvme_tcp_hdr, flags) == NTW_FLAGS);
+static_assert(NTW_AT(nvme_tcp_hdr, hlen) == NTW_HLEN);
+static_assert(NTW_AT(nvme_tcp_hdr, pdo) == NTW_PDO);
+static_assert(NTW_AT(nvme_tcp_hdr, plen) == NTW_PLEN);
+static_assert(sizeof(struct nvme_tcp_hdr) == NTW_CH_LEN);
+static_assert(nvme_tcp_icreq == NTW_ICREQ && nvme_tcp_icresp == NTW_ICRESP);
+static_assert(nvme_tcp_h2c_term == NTW_H2C_TERM && nvme_tcp_c2h_term == NTW_C2H_TERM);
+static_assert(nvme_tcp_cmd == NTW_CMD && nvme_tcp_rsp == NTW_RSP);
+static_assert(nvme_tcp_h2c_data == NTW_H2C_DATA && nvme_tcp_c2h_data == NTW_C2H_DATA);
+static_assert(nvme_tcp_r2t == NTW_R2T);
+static_assert(NVME_TCP_F_HDGST == NTW_F_HDGST && NVME_TCP_F_DDGST == NTW_F_DDGST);
+static_assert(NVME_TCP_F_DATA_LAST == NTW_F_DATA_LAST);
+static_assert(NVME_TCP_F_DATA_SUCCESS == NTW_F_DATA_SUCCESS);
+static_assert(NVME_TCP_DIGEST_LENGTH == NTW_DIGEST_LEN);
+static_assert(NTW_AT(nvme_tcp_icreq_pdu, pfv) == NTW_ICREQ_PFV);
+static_assert(NTW_AT(nvme_tcp_icreq_pdu, hpda) == NTW_ICREQ_HPDA);
+static_assert(NTW_AT(nvme_tcp_icreq_pdu, digest) == NTW_ICREQ_DGST);
+static_assert(sizeof(struct nvme_tcp_icreq_pdu) == NTW_ICREQ_LEN);
+static_assert(NVME_TCP_PFV_1_0 == NTW_PFV_1_0);
+static_assert(NVME_TCP_HDR_DIGEST_ENABLE == NTW_DGST_HDR);
+static_assert(NVME_TCP_DATA_DIGEST_ENABLE == NTW_DGST_DATA);
+static_assert(sizeof(struct nvme_tcp_cmd_pdu) == NTW_CMD_LEN);
+static_assert(sizeof(struct nvme_tcp_rsp_pdu) == NTW_RSP_LEN);
+static_assert(NTW_AT(nvme_tcp_rsp_pdu, cqe.command_id) == NTW_RSP_CID);
+/* H2CData, C2HData and R2T: one layout. */
+static_assert(NTW_AT(nvme_tcp_data_pdu, command_id) == NTW_DATA_CID);
+static_assert(NTW_AT(nvme_tcp_data_pdu, ttag) == NTW_DATA_TTAG);
+static_assert(NTW_AT(nvme_tcp_data_pdu, data_offset) == NTW_DATA_OFFSET);
+static_assert(NTW_AT(nvme_tcp_data_pdu, data_length) == NTW_DATA_LENGTH);
+static_assert(sizeof(struct nvme_tcp_data_pdu) == NTW_DATA_LEN);
+static_assert(NTW_AT(nvme_tcp_r2t_pdu, command_id) == NTW_DATA_CID);
+static_assert(NTW_AT(nvme_tcp_r2t_pdu, ttag) == NTW_DATA_TTAG);
+static_assert(NTW_AT(nvme_tcp_r2t_pdu, r2t_offset) == NTW_DATA_OFFSET);
+static_assert(NTW_AT(nvme_tcp_r2t_pdu, r2t_length) == NTW_DATA_LENGTH);
+static_assert(sizeof(struct nvme_tcp_r2t_pdu) == NTW_DATA_LEN);
+static_assert(NVME_TCP_FES_INVALID_PDU_HDR == NTW_FES_BAD_HDR);
+static_assert(NVME_TCP_FES_PDU_SEQ_ERR == NTW_FES_SEQ);
+static_assert(NVME_TCP_FES_HDR_DIGEST_ERR == NTW_FES_HDGST);
+static_assert(NVME_TCP_FES_DATA_OUT_OF_RANGE == NTW_FES_RANGE);
+static_assert(NVME_TCP_FES_DATA_LIMIT_EXCEEDED == NTW_FES_LIMIT);
+static_assert(NVME_TCP_FES_UNSUPPORTED_PARAM == NTW_FES_PARAM);
+#undef NTW_AT
+#endif /* __KERNEL__ */
 
 #endif /* _NVME_TCP_WIRE_H */

@@ -18,25 +18,11 @@
 #include "nvme-mptcp.h"
 #include "pdu-check.h"
 
-/* pdu-check.c reads the layout <linux/nvme-tcp.h> has. */
+/* What pdu-check.c reads fits what this side receives into. */
 static_assert(sizeof(struct nvme_tcp_rsp_pdu) == NVME_MPTCP_RX_HLEN);
 static_assert(sizeof(struct nvme_tcp_data_pdu) == NVME_MPTCP_RX_HLEN);
 static_assert(sizeof(struct nvme_tcp_r2t_pdu) == NVME_MPTCP_RX_HLEN);
 static_assert(sizeof(struct nvme_tcp_term_pdu) == NVME_MPTCP_RX_HLEN);
-static_assert(offsetof(struct nvme_tcp_hdr, plen) == NTW_PLEN);
-static_assert(offsetof(struct nvme_tcp_data_pdu, command_id) == NTW_DATA_CID);
-static_assert(offsetof(struct nvme_tcp_data_pdu, data_offset) == NTW_DATA_OFFSET);
-static_assert(offsetof(struct nvme_tcp_data_pdu, data_length) == NTW_DATA_LENGTH);
-static_assert(offsetof(struct nvme_tcp_r2t_pdu, command_id) == NTW_DATA_CID);
-static_assert(offsetof(struct nvme_tcp_r2t_pdu, r2t_offset) == NTW_DATA_OFFSET);
-static_assert(offsetof(struct nvme_tcp_r2t_pdu, r2t_length) == NTW_DATA_LENGTH);
-static_assert(nvme_tcp_rsp == NTW_RSP);
-static_assert(nvme_tcp_r2t == NTW_R2T);
-static_assert(nvme_tcp_c2h_data == NTW_C2H_DATA);
-static_assert(NVME_TCP_F_HDGST == NTW_F_HDGST);
-static_assert(NVME_TCP_F_DDGST == NTW_F_DDGST);
-static_assert(NVME_TCP_F_DATA_LAST == NTW_F_DATA_LAST);
-static_assert(NVME_TCP_F_DATA_SUCCESS == NTW_F_DATA_SUCCESS);
 
 void nvme_mptcp_init_recv(struct nvme_mptcp_queue *queue)
 {

@@ -136,10 +136,9 @@ static void nvmet_mptcp_setup_timeout(struct work_struct *work)
 /* The ICReq came in time: the Connect has until the setup deadline. */
 void nvmet_mptcp_queue_icreq_done(struct nvmet_mptcp_queue *queue)
 {
-	unsigned long left = queue->accepted + NVMET_MPTCP_SETUP_TIMEOUT - jiffies;
+	unsigned long deadline = queue->accepted + NVMET_MPTCP_SETUP_TIMEOUT;
+	unsigned long left = time_after(jiffies, deadline) ? 0 : deadline - jiffies;
 
-	if (time_after(jiffies, queue->accepted + NVMET_MPTCP_SETUP_TIMEOUT))
-		left = 0;
 	/*
 	 * Not once setup is decided or the queue is going: release_work
 	 * cancels the timer once more after io_work (us) is done, so one
