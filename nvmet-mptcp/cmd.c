@@ -22,7 +22,7 @@ void nvmet_mptcp_cmd_init(struct nvmet_mptcp_queue *queue,
 	cmd->req.cmd = &cmd->cmd;
 	cmd->req.cqe = &cmd->cqe;
 	cmd->req.port = queue->port->nport;
-	cmd->state = NVMET_MPTCP_CMD_FREE;
+	WRITE_ONCE(cmd->state, NVMET_MPTCP_CMD_FREE);
 	INIT_LIST_HEAD(&cmd->entry);
 }
 
@@ -52,13 +52,21 @@ struct nvmet_mptcp_cmd *nvmet_mptcp_get_cmd(struct nvmet_mptcp_queue *queue)
 	return cmd;
 }
 
+static void nvmet_mptcp_grant_data(struct nvmet_mptcp_queue *queue);
+
 void nvmet_mptcp_put_cmd(struct nvmet_mptcp_cmd *cmd)
 {
+	struct nvmet_mptcp_queue *queue = cmd->queue;
+
 	if (cmd->req.sg)
 		nvmet_req_free_sgls(&cmd->req);
-	cmd->state = NVMET_MPTCP_CMD_FREE;
-	if (cmd != &cmd->queue->connect)
-		list_add_tail(&cmd->entry, &cmd->queue->free_list);
+	queue->data_used -= cmd->charged;
+	cmd->charged = 0;
+	WRITE_ONCE(cmd->state, NVMET_MPTCP_CMD_FREE);
+	if (cmd != &queue->connect)
+		list_add_tail(&cmd->entry, &queue->free_list);
+	if (!list_empty(&queue->budget_wait))
+		nvmet_mptcp_grant_data(queue);
 }
 
 /* The command an R2T (and so an H2CData PDU) names by transfer tag. */
@@ -76,38 +84,101 @@ struct nvmet_mptcp_cmd *nvmet_mptcp_find_ttag(struct nvmet_mptcp_queue *queue,
 	return &cmds[ttag];
 }
 
+static u16 nvmet_mptcp_refuse_cmd(unsigned int reason, u16 status)
+{
+	nvmet_mptcp_count_refusal(reason);
+	return status;
+}
+
 /*
- * Check the command's data descriptor and allocate its buffer.  Returns
- * an nvmet status for the host, 0 when the data has a place to go.
+ * Whether the command's data descriptor is acceptable, before any memory
+ * is set aside for it.  Returns an nvmet status for the host, or 0.
  */
-static u16 nvmet_mptcp_map_data(struct nvmet_mptcp_cmd *cmd, u32 len,
-				u32 icd_len)
+static u16 nvmet_mptcp_check_data(struct nvmet_mptcp_cmd *cmd, u32 len,
+				  u32 icd_len)
 {
 	struct nvme_sgl_desc *sgl = &cmd->cmd.common.dptr.sgl;
 
 	/* Without data in the capsule, the host names a transport buffer. */
 	if (!icd_len && sgl->type != ((NVME_TRANSPORT_SGL_DATA_DESC << 4) |
 				      NVME_SGL_FMT_TRANSPORT_A))
-		return NVME_SC_SGL_INVALID_TYPE | NVMET_MPTCP_DNR;
+		return nvmet_mptcp_refuse_cmd(NVMET_MPTCP_REF_SGL_TYPE,
+				NVME_SC_SGL_INVALID_TYPE | NVMET_MPTCP_DNR);
 	if (len > NVMET_MPTCP_MAX_DATA)
-		return NVME_SC_SGL_INVALID_DATA | NVMET_MPTCP_DNR;
+		return nvmet_mptcp_refuse_cmd(NVMET_MPTCP_REF_DATA_LENGTH,
+				NVME_SC_SGL_INVALID_DATA | NVMET_MPTCP_DNR);
 	/*
 	 * Before it has a controller a connection sends nothing but its
-	 * Connect, whose data is exactly the Connect data: refuse any other
-	 * length before a buffer (up to MDTS) is set aside for a stranger.
+	 * Connect, whose data is exactly the Connect data.
 	 */
 	if (cmd == &cmd->queue->connect && len != sizeof(struct nvmf_connect_data))
-		return NVME_SC_SGL_INVALID_DATA | NVMET_MPTCP_DNR;
+		return nvmet_mptcp_refuse_cmd(NVMET_MPTCP_REF_CONNECT_LENGTH,
+				NVME_SC_SGL_INVALID_DATA | NVMET_MPTCP_DNR);
 	/* Data in the capsule of a command that reads makes no sense. */
 	if (icd_len && !nvme_is_write(&cmd->cmd))
-		return NVME_SC_INVALID_FIELD | NVMET_MPTCP_DNR;
+		return nvmet_mptcp_refuse_cmd(NVMET_MPTCP_REF_ICD_READ,
+				NVME_SC_INVALID_FIELD | NVMET_MPTCP_DNR);
+	return 0;
+}
 
-	cmd->req.transfer_len = len;
+static u32 nvmet_mptcp_data_budget(struct nvmet_mptcp_queue *queue)
+{
+	return queue->nvme_sq.qid ? NVMET_MPTCP_IO_DATA_BUDGET :
+				    NVMET_MPTCP_ADMIN_DATA_BUDGET;
+}
+
+/* Whether @len more bytes of data fit now, after those already waiting. */
+static bool nvmet_mptcp_data_fits(struct nvmet_mptcp_queue *queue, u32 len)
+{
+	return list_empty(&queue->budget_wait) &&
+	       queue->data_used + len <= nvmet_mptcp_data_budget(queue);
+}
+
+/* The command's buffer of req.transfer_len bytes, charged to its queue. */
+static u16 nvmet_mptcp_alloc_data(struct nvmet_mptcp_cmd *cmd)
+{
 	if (nvmet_req_alloc_sgls(&cmd->req))
-		return NVME_SC_INTERNAL;
+		return nvmet_mptcp_refuse_cmd(NVMET_MPTCP_REF_BUFFER_ALLOC,
+					      NVME_SC_INTERNAL);
+	cmd->charged = cmd->req.transfer_len;
+	cmd->queue->data_used += cmd->charged;
 	cmd->cursor.sg = cmd->req.sg;
 	cmd->cursor.off = 0;
 	return 0;
+}
+
+/* A command with its buffer (if any): ask for its data, or execute it. */
+static void nvmet_mptcp_start(struct nvmet_mptcp_cmd *cmd)
+{
+	if (cmd->req.transfer_len && nvme_is_write(&cmd->cmd)) {
+		/* H2CData PDUs bring the data to rx.c. */
+		cmd->flags |= NVMET_MPTCP_CMD_F_R2T;
+		nvmet_mptcp_queue_send(cmd);
+		return;
+	}
+	WRITE_ONCE(cmd->state, NVMET_MPTCP_CMD_EXEC);
+	cmd->req.execute(&cmd->req);
+}
+
+/* Room came back: start the waiting commands that fit now, in order. */
+static void nvmet_mptcp_grant_data(struct nvmet_mptcp_queue *queue)
+{
+	u32 budget = nvmet_mptcp_data_budget(queue);
+	struct nvmet_mptcp_cmd *cmd;
+	u16 status;
+
+	while ((cmd = list_first_entry_or_null(&queue->budget_wait,
+					       struct nvmet_mptcp_cmd, entry))) {
+		if (queue->data_used + cmd->req.transfer_len > budget)
+			return;
+		list_del_init(&cmd->entry);
+		cmd->flags &= ~NVMET_MPTCP_CMD_F_WAIT_BUF;
+		status = nvmet_mptcp_alloc_data(cmd);
+		if (status)
+			nvmet_req_complete(&cmd->req, status);
+		else
+			nvmet_mptcp_start(cmd);
+	}
 }
 
 /* Where an SGL field is in the capsule header, for a C2HTermReq's FEI. */
@@ -129,7 +200,8 @@ int nvmet_mptcp_new_cmd(struct nvmet_mptcp_queue *queue, u32 icd_len)
 
 	cmd = nvmet_mptcp_get_cmd(queue);
 	if (!cmd)
-		return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_PDU_SEQ_ERR, 0,
+		return nvmet_mptcp_proto_err(queue, NVMET_MPTCP_REF_CMD_SLOTS,
+					     NVME_TCP_FES_PDU_SEQ_ERR, 0,
 					     "more commands than the queue holds",
 					     sqe->common.command_id);
 	memcpy(&cmd->cmd, sqe, sizeof(cmd->cmd));
@@ -145,7 +217,7 @@ int nvmet_mptcp_new_cmd(struct nvmet_mptcp_queue *queue, u32 icd_len)
 			fei = SGL_FIELD(length);
 		if (fei) {
 			nvmet_mptcp_put_cmd(cmd);
-			return nvmet_mptcp_proto_err(queue,
+			return nvmet_mptcp_proto_err(queue, NVMET_MPTCP_REF_ICD_SGL,
 						     NVME_TCP_FES_INVALID_PDU_HDR,
 						     fei, "in-capsule data does not match the command's SGL",
 						     icd_len);
@@ -154,7 +226,7 @@ int nvmet_mptcp_new_cmd(struct nvmet_mptcp_queue *queue, u32 icd_len)
 	}
 
 	/* Until its data is in, a response waits (see queue_response). */
-	cmd->state = NVMET_MPTCP_CMD_DATA_IN;
+	WRITE_ONCE(cmd->state, NVMET_MPTCP_CMD_DATA_IN);
 	if (!kc_nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
 			       &nvmet_mptcp_ops)) {
 		/* nvmet has answered, or will once the data is read. */
@@ -164,29 +236,30 @@ int nvmet_mptcp_new_cmd(struct nvmet_mptcp_queue *queue, u32 icd_len)
 		return 0;
 	}
 
-	if (len) {
-		status = nvmet_mptcp_map_data(cmd, len, icd_len);
-		if (status) {
-			nvmet_req_complete(&cmd->req, status);
-			if (icd_len)
-				nvmet_mptcp_rx_data_for(queue, cmd, icd_len,
-							true);
+	status = len ? nvmet_mptcp_check_data(cmd, len, icd_len) : 0;
+	if (!status && len) {
+		cmd->req.transfer_len = len;
+		/* Data on the wire is taken in; asking for more may wait. */
+		if (icd_len || nvmet_mptcp_data_fits(queue, len)) {
+			status = nvmet_mptcp_alloc_data(cmd);
+		} else {
+			cmd->flags |= NVMET_MPTCP_CMD_F_WAIT_BUF;
+			list_add_tail(&cmd->entry, &queue->budget_wait);
+			nvmet_mptcp_count_data_wait();
 			return 0;
 		}
 	}
+	if (status) {
+		nvmet_req_complete(&cmd->req, status);
+		if (icd_len)
+			nvmet_mptcp_rx_data_for(queue, cmd, icd_len, true);
+		return 0;
+	}
 
-	if (icd_len) {
+	if (icd_len)
 		nvmet_mptcp_rx_data_for(queue, cmd, icd_len, false);
-		return 0;
-	}
-	if (len && nvme_is_write(&cmd->cmd)) {
-		/* Ask for the data; H2CData PDUs bring it to rx.c. */
-		cmd->flags |= NVMET_MPTCP_CMD_F_R2T;
-		nvmet_mptcp_queue_send(cmd);
-		return 0;
-	}
-	cmd->state = NVMET_MPTCP_CMD_EXEC;
-	cmd->req.execute(&cmd->req);
+	else
+		nvmet_mptcp_start(cmd);
 	return 0;
 }
 
@@ -196,11 +269,26 @@ void nvmet_mptcp_data_in_done(struct nvmet_mptcp_cmd *cmd)
 	cmd->flags &= ~(NVMET_MPTCP_CMD_F_INLINE | NVMET_MPTCP_CMD_F_H2C_OK);
 	if (cmd->flags & NVMET_MPTCP_CMD_F_RSP_DEFERRED) {
 		cmd->flags &= ~NVMET_MPTCP_CMD_F_RSP_DEFERRED;
-		cmd->state = NVMET_MPTCP_CMD_SEND;
+		WRITE_ONCE(cmd->state, NVMET_MPTCP_CMD_SEND);
 		nvmet_mptcp_queue_send(cmd);
 		return;
 	}
-	cmd->state = NVMET_MPTCP_CMD_EXEC;
+	/*
+	 * A request nvmet refused at init was answered during init, while
+	 * its data was still due, so it took the branch above: never run it.
+	 */
+	if (WARN_ON_ONCE(cmd->flags & NVMET_MPTCP_CMD_F_INIT_FAILED))
+		return;
+	WRITE_ONCE(cmd->state, NVMET_MPTCP_CMD_EXEC);
+	/*
+	 * Corrupted on the way, not by the host's intent: the stream is
+	 * intact (the header placed the data), so only this command fails,
+	 * with a status that says a retry is likely to succeed.
+	 */
+	if (cmd->flags & NVMET_MPTCP_CMD_F_BAD_DATA) {
+		nvmet_req_complete(&cmd->req, NVME_SC_TRANSIENT_TR_ERR);
+		return;
+	}
 	cmd->req.execute(&cmd->req);
 }
 

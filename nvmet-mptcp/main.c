@@ -122,6 +122,7 @@ static int __init nvmet_mptcp_init(void)
 		destroy_workqueue(nvmet_mptcp_wq);
 		return ret;
 	}
+	nvmet_mptcp_refusals_init();
 	return 0;
 }
 
@@ -135,6 +136,7 @@ static void __exit nvmet_mptcp_exit(void)
 	nvmet_mptcp_close_all_queues();
 	nvmet_mptcp_wait_queues_gone();
 	destroy_workqueue(nvmet_mptcp_wq);
+	nvmet_mptcp_refusals_exit();
 }
 
 module_init(nvmet_mptcp_init);

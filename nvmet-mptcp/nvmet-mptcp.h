@@ -63,6 +63,16 @@
  * for 32): more slots would only let one connection pin more data.
  */
 #define NVMET_MPTCP_MAX_ADMIN_QUEUE_SIZE	32
+/*
+ * Command data a queue may hold at once.  A buffer is allocated when its
+ * R2T goes out (or, for a read, before it executes); a command that does
+ * not fit waits, without an R2T, until earlier ones are answered.  Two
+ * commands of MDTS on the admin queue; on an I/O queue as much as a
+ * queue of 128 KiB writes keeps in flight.  In-capsule data is counted
+ * too, but never waits: it is already on the wire, and is small.
+ */
+#define NVMET_MPTCP_ADMIN_DATA_BUDGET	(2 * NVMET_MPTCP_MAX_DATA)
+#define NVMET_MPTCP_IO_DATA_BUDGET	SZ_16M
 /* The Do Not Retry bit of an nvmet status. */
 #define NVMET_MPTCP_DNR			0x4000
 /* Transfer tag of the R2T for a Connect command's data (no slot yet). */
@@ -77,6 +87,29 @@
 /* How much of the header in error a C2HTermReq may carry. */
 #define NVMET_MPTCP_TERM_DATA_MAX	(NVME_TCP_MAX_C2HTERM_PLEN - \
 					 sizeof(struct nvme_tcp_term_pdu))
+
+/* Refusals counted after those of the header checks (refusals.c). */
+enum nvmet_mptcp_refusal_more {
+	/* the connection is dropped */
+	NVMET_MPTCP_REF_HDR_DIGEST = NVMET_MPTCP_PDU_NR_REFUSALS,
+	NVMET_MPTCP_REF_CMD_SLOTS,
+	NVMET_MPTCP_REF_ICD_SGL,
+	NVMET_MPTCP_REF_NO_BUFFER,
+	/* the command fails, the connection lives on */
+	NVMET_MPTCP_REF_DATA_DIGEST,
+	NVMET_MPTCP_REF_SGL_TYPE,
+	NVMET_MPTCP_REF_DATA_LENGTH,
+	NVMET_MPTCP_REF_CONNECT_LENGTH,
+	NVMET_MPTCP_REF_ICD_READ,
+	NVMET_MPTCP_REF_QUEUE_SIZE,
+	NVMET_MPTCP_REF_BUFFER_ALLOC,
+	/* a connection never set up, or not accepted */
+	NVMET_MPTCP_REF_ICREQ_TIMEOUT,
+	NVMET_MPTCP_REF_CONNECT_TIMEOUT,
+	NVMET_MPTCP_REF_PORT_PENDING,
+	NVMET_MPTCP_REF_PEER_PENDING,
+	NVMET_MPTCP_NR_REFUSALS,
+};
 
 struct nvmet_mptcp_port {
 	struct socket		*sock;		/* the listener */
@@ -110,6 +143,10 @@ enum {
 	NVMET_MPTCP_CMD_F_R2T		= BIT(3),
 	/* its R2T is out: H2CData for it is welcome */
 	NVMET_MPTCP_CMD_F_H2C_OK	= BIT(4),
+	/* waits on queue->budget_wait for room for its data */
+	NVMET_MPTCP_CMD_F_WAIT_BUF	= BIT(5),
+	/* some of its data failed the data digest: it must not execute */
+	NVMET_MPTCP_CMD_F_BAD_DATA	= BIT(6),
 };
 
 enum nvmet_mptcp_send_state {
@@ -138,6 +175,7 @@ struct nvmet_mptcp_cmd {
 	enum nvmet_mptcp_cmd_state state;
 	u32			rbytes;		/* data received from the host */
 	u32			wbytes;		/* data sent to the host */
+	u32			charged;	/* its buffer, in queue->data_used */
 	struct nvmet_mptcp_cursor cursor;
 
 	/* send side: one PDU header (all are 24 bytes) and its digests */
@@ -150,7 +188,7 @@ struct nvmet_mptcp_cmd {
 	__le32			ddgst;
 
 	struct llist_node	lentry;		/* queue->resp_list */
-	struct list_head	entry;		/* free_list or send_list */
+	struct list_head	entry;		/* free_list, send_list or budget_wait */
 };
 
 enum nvmet_mptcp_rx_state {
@@ -195,6 +233,9 @@ struct nvmet_mptcp_queue {
 	struct nvmet_mptcp_cmd	*cmds;		/* published last */
 	u16			nr_cmds;
 	struct list_head	free_list;
+	/* data buffers, io_work only */
+	u32			data_used;	/* bytes, at most the budget */
+	struct list_head	budget_wait;	/* commands waiting for room */
 
 	/* receive side, io_work only */
 	enum nvmet_mptcp_rx_state rx_state;
@@ -243,6 +284,12 @@ extern const struct nvmet_fabrics_ops nvmet_mptcp_ops;
 extern int nvmet_mptcp_so_priority;
 int nvmet_mptcp_listen_protocol(void);
 
+/* refusals.c */
+void nvmet_mptcp_count_refusal(unsigned int reason);
+void nvmet_mptcp_count_data_wait(void);
+void nvmet_mptcp_refusals_init(void);
+void nvmet_mptcp_refusals_exit(void);
+
 /* port.c */
 int nvmet_mptcp_add_port(struct nvmet_port *nport);
 void nvmet_mptcp_remove_port(struct nvmet_port *nport);
@@ -290,7 +337,8 @@ int nvmet_mptcp_try_recv(struct nvmet_mptcp_queue *queue);
 void nvmet_mptcp_rx_data_for(struct nvmet_mptcp_queue *queue,
 			     struct nvmet_mptcp_cmd *cmd, u32 len,
 			     bool discard);
-int nvmet_mptcp_proto_err(struct nvmet_mptcp_queue *queue, u16 fes,
+int nvmet_mptcp_proto_err(struct nvmet_mptcp_queue *queue, unsigned int reason,
+			  u16 fes,
 			  u32 fei, const char *what, u32 value);
 
 /* tx.c */

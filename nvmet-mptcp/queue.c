@@ -122,14 +122,17 @@ static void nvmet_mptcp_setup_timeout(struct work_struct *work)
 	/* Decided against install_queue(): a Connect is refused from now on. */
 	if (test_and_set_bit(NVMET_MPTCP_Q_SETUP_DONE, &queue->flags))
 		return;
-	if (test_bit(NVMET_MPTCP_Q_LIVE, &queue->flags))
+	if (test_bit(NVMET_MPTCP_Q_LIVE, &queue->flags)) {
+		nvmet_mptcp_count_refusal(NVMET_MPTCP_REF_CONNECT_TIMEOUT);
 		pr_warn_ratelimited("queue %u (%pISpc): no controller after %u s, dropping the connection\n",
 				    queue->idx, &queue->peer_addr,
 				    NVMET_MPTCP_SETUP_TIMEOUT / HZ);
-	else
+	} else {
+		nvmet_mptcp_count_refusal(NVMET_MPTCP_REF_ICREQ_TIMEOUT);
 		pr_warn_ratelimited("queue %u (%pISpc): no ICReq after %u s, dropping the connection\n",
 				    queue->idx, &queue->peer_addr,
 				    NVMET_MPTCP_ICREQ_TIMEOUT / HZ);
+	}
 	nvmet_mptcp_queue_close(queue);
 }
 
@@ -249,6 +252,7 @@ void nvmet_mptcp_queue_create(struct nvmet_mptcp_port *port,
 	int ret;
 
 	if (atomic_inc_return(&port->pending) > NVMET_MPTCP_MAX_PENDING) {
+		nvmet_mptcp_count_refusal(NVMET_MPTCP_REF_PORT_PENDING);
 		pr_warn_ratelimited("port %u: %d connections still without a controller, refusing more\n",
 				    le16_to_cpu(port->nport->disc_addr.portid),
 				    NVMET_MPTCP_MAX_PENDING);
@@ -264,6 +268,7 @@ void nvmet_mptcp_queue_create(struct nvmet_mptcp_port *port,
 	INIT_LIST_HEAD(&queue->entry);
 	INIT_LIST_HEAD(&queue->free_list);
 	INIT_LIST_HEAD(&queue->send_list);
+	INIT_LIST_HEAD(&queue->budget_wait);
 	init_llist_head(&queue->resp_list);
 	INIT_WORK(&queue->io_work, nvmet_mptcp_io_work);
 	INIT_WORK(&queue->release_work, nvmet_mptcp_release_work);
@@ -282,6 +287,7 @@ void nvmet_mptcp_queue_create(struct nvmet_mptcp_port *port,
 		goto out_free;
 	/* One port's connections are created one at a time (accept_work). */
 	if (nvmet_mptcp_peer_pending(queue) >= NVMET_MPTCP_MAX_PENDING_PER_PEER) {
+		nvmet_mptcp_count_refusal(NVMET_MPTCP_REF_PEER_PENDING);
 		pr_warn_ratelimited("port %u: %pISc has %d connections without a controller, refusing more from it\n",
 				    le16_to_cpu(port->nport->disc_addr.portid),
 				    &queue->peer_addr, NVMET_MPTCP_MAX_PENDING_PER_PEER);
@@ -338,6 +344,7 @@ u16 nvmet_mptcp_install_queue(struct nvmet_sq *sq)
 
 	/* A size of 0 is a wrapped sqsize of 0xffff. */
 	if (!sq->size || sq->size > max) {
+		nvmet_mptcp_count_refusal(NVMET_MPTCP_REF_QUEUE_SIZE);
 		pr_warn_ratelimited("queue %u (%pISpc): Connect asks for %u %s queue entries, at most %u allowed\n",
 				    queue->idx, &queue->peer_addr, sq->size,
 				    sq->qid ? "I/O" : "admin", max);
@@ -370,15 +377,40 @@ u16 nvmet_mptcp_install_queue(struct nvmet_sq *sq)
 	return 0;
 }
 
-void nvmet_mptcp_delete_ctrl(struct nvmet_ctrl *ctrl)
+/* Close every queue @match picks out by @what. */
+static void nvmet_mptcp_close_queues_if(bool (*match)(struct nvmet_mptcp_queue *,
+						      const void *),
+					const void *what)
 {
 	struct nvmet_mptcp_queue *queue;
 
 	mutex_lock(&nvmet_mptcp_queues_lock);
 	list_for_each_entry(queue, &nvmet_mptcp_queues, entry)
-		if (READ_ONCE(queue->nvme_sq.ctrl) == ctrl)
+		if (match(queue, what))
 			nvmet_mptcp_queue_close(queue);
 	mutex_unlock(&nvmet_mptcp_queues_lock);
+}
+
+static bool nvmet_mptcp_of_ctrl(struct nvmet_mptcp_queue *queue,
+				const void *ctrl)
+{
+	return READ_ONCE(queue->nvme_sq.ctrl) == ctrl;
+}
+
+static bool nvmet_mptcp_of_port(struct nvmet_mptcp_queue *queue,
+				const void *port)
+{
+	return queue->port == port;
+}
+
+static bool nvmet_mptcp_any(struct nvmet_mptcp_queue *queue, const void *unused)
+{
+	return true;
+}
+
+void nvmet_mptcp_delete_ctrl(struct nvmet_ctrl *ctrl)
+{
+	nvmet_mptcp_close_queues_if(nvmet_mptcp_of_ctrl, ctrl);
 }
 
 #ifdef KC_HAVE_NVMET_HOST_TRADDR
@@ -404,29 +436,25 @@ ssize_t nvmet_mptcp_host_traddr(struct nvmet_ctrl *ctrl, char *traddr,
 
 void nvmet_mptcp_close_port_queues(struct nvmet_mptcp_port *port)
 {
-	struct nvmet_mptcp_queue *queue;
-
-	mutex_lock(&nvmet_mptcp_queues_lock);
-	list_for_each_entry(queue, &nvmet_mptcp_queues, entry)
-		if (queue->port == port)
-			nvmet_mptcp_queue_close(queue);
-	mutex_unlock(&nvmet_mptcp_queues_lock);
+	nvmet_mptcp_close_queues_if(nvmet_mptcp_of_port, port);
 }
 
 void nvmet_mptcp_close_all_queues(void)
 {
-	struct nvmet_mptcp_queue *queue;
-
-	mutex_lock(&nvmet_mptcp_queues_lock);
-	list_for_each_entry(queue, &nvmet_mptcp_queues, entry)
-		nvmet_mptcp_queue_close(queue);
-	mutex_unlock(&nvmet_mptcp_queues_lock);
+	nvmet_mptcp_close_queues_if(nvmet_mptcp_any, NULL);
 }
 
+/*
+ * Unloading cannot fail, and a queue goes only once nvmet is done with
+ * its commands (a backing device may be slow to answer): say what the
+ * wait is for instead of sitting silently in D state.
+ */
 void nvmet_mptcp_wait_queues_gone(void)
 {
-	wait_event(nvmet_mptcp_queues_gone,
-		   !atomic_read(&nvmet_mptcp_nr_queues));
+	while (!wait_event_timeout(nvmet_mptcp_queues_gone,
+				   !atomic_read(&nvmet_mptcp_nr_queues), 10 * HZ))
+		pr_info("unloading: waiting for %d connections to finish their commands\n",
+			atomic_read(&nvmet_mptcp_nr_queues));
 	/* The last release_work has woken us: let it return, too. */
 	flush_workqueue(nvmet_wq);
 }

@@ -35,12 +35,14 @@ void nvmet_mptcp_rx_init(struct nvmet_mptcp_queue *queue)
 }
 
 /*
- * @fes 0: no C2HTermReq (the binding has no status for it).  @fei: what
- * the spec asks of it for @fes, 0 where it is reserved.
+ * @reason: the counter (refusals.c).  @fes 0: no C2HTermReq (the binding
+ * has no status for it).  @fei: what the spec asks of it for @fes, 0 where
+ * it is reserved.
  */
-int nvmet_mptcp_proto_err(struct nvmet_mptcp_queue *queue, u16 fes,
-			  u32 fei, const char *what, u32 value)
+int nvmet_mptcp_proto_err(struct nvmet_mptcp_queue *queue, unsigned int reason,
+			  u16 fes, u32 fei, const char *what, u32 value)
 {
+	nvmet_mptcp_count_refusal(reason);
 	pr_warn_ratelimited("queue %u (%pISpc): %s (%#x), dropping the connection\n",
 			    queue->idx, &queue->peer_addr, what, value);
 	nvmet_mptcp_send_term(queue, fes, fei);
@@ -98,8 +100,8 @@ static void nvmet_mptcp_rx_params(struct nvmet_mptcp_queue *queue,
 static int nvmet_mptcp_refused(struct nvmet_mptcp_queue *queue,
 			       const struct nvmet_mptcp_pdu_err *err)
 {
-	return nvmet_mptcp_proto_err(queue, err->fes, err->fei, err->what,
-				     err->value);
+	return nvmet_mptcp_proto_err(queue, err->reason, err->fes, err->fei,
+				     err->what, err->value);
 }
 
 /* The common header: what it is, and how much header follows. */
@@ -114,6 +116,7 @@ static int nvmet_mptcp_check_common_hdr(struct nvmet_mptcp_queue *queue)
 	case NVMET_MPTCP_PDU_OK:
 		return 0;
 	case NVMET_MPTCP_PDU_HOST_TERM:
+		nvmet_mptcp_count_refusal(NVMET_MPTCP_PDU_HOST_TERM);
 		pr_info_ratelimited("queue %u (%pISpc): host terminated the connection\n",
 				    queue->idx, &queue->peer_addr);
 		nvmet_mptcp_queue_fail(queue);
@@ -206,7 +209,8 @@ static int nvmet_mptcp_handle_pdu(struct nvmet_mptcp_queue *queue)
 		memcpy(&got, queue->rx_pdu.raw + hdr->hlen, sizeof(got));
 		/* FEI: the digest the host sent. */
 		if (got != want)
-			return nvmet_mptcp_proto_err(queue, NVME_TCP_FES_HDR_DIGEST_ERR,
+			return nvmet_mptcp_proto_err(queue, NVMET_MPTCP_REF_HDR_DIGEST,
+						     NVME_TCP_FES_HDR_DIGEST_ERR,
 						     le32_to_cpu(got),
 						     "header digest",
 						     le32_to_cpu(got));
@@ -285,8 +289,8 @@ static int nvmet_mptcp_recv_data(struct nvmet_mptcp_queue *queue)
 					    queue->rx_left);
 		/* The PDU was checked against the buffer: cannot happen. */
 		if (!len)
-			return nvmet_mptcp_proto_err(queue, 0, 0,
-						     "no buffer left for data",
+			return nvmet_mptcp_proto_err(queue, NVMET_MPTCP_REF_NO_BUFFER,
+						     0, 0, "no buffer left for data",
 						     queue->rx_left);
 	}
 
@@ -326,10 +330,21 @@ static int nvmet_mptcp_recv_ddgst(struct nvmet_mptcp_queue *queue)
 		return ret;
 
 	want = nvmet_mptcp_crc_final(queue->rx_crc);
-	/* The binding has no C2HTermReq code for it: just drop the link. */
-	if (queue->rx_ddgst != want)
-		return nvmet_mptcp_proto_err(queue, 0, 0, "data digest",
-					     le32_to_cpu(queue->rx_ddgst));
+	/*
+	 * NVMe/TCP 1.0, 3.5 "Digest Error handling": the data is bad, the
+	 * byte stream is not, so the command fails (once all its data is in)
+	 * and the connection goes on.  Data being dropped needs no verdict.
+	 */
+	if (queue->rx_ddgst != want && !queue->rx_discard) {
+		struct nvmet_mptcp_cmd *cmd = queue->rx_cmd;
+
+		nvmet_mptcp_count_refusal(NVMET_MPTCP_REF_DATA_DIGEST);
+		pr_warn_ratelimited("queue %u (%pISpc): data digest error on command %#x (got %#x, want %#x), failing it\n",
+				    queue->idx, &queue->peer_addr,
+				    cmd->cmd.common.command_id,
+				    le32_to_cpu(queue->rx_ddgst), le32_to_cpu(want));
+		cmd->flags |= NVMET_MPTCP_CMD_F_BAD_DATA;
+	}
 	nvmet_mptcp_rx_data_done(queue);
 	return ret;
 }

@@ -3,7 +3,8 @@
 # announces paths 2..N (signal endpoints), the host opens subflows from its
 # extra addresses.  Every queue must be a real MPTCP connection with extra
 # subflows (one per extra path), every path must carry data, and fio
-# write+verify must pass, with and without digests.
+# write+verify must pass, with and without digests, also when commands
+# wait for their queue's data budget.
 # Arguments: paths=N (2..4, default 2), digests=0 (skip the digest part).
 # nvmt: needs-modules
 #
@@ -67,7 +68,13 @@ declare -a before
 for ((i = 1; i <= paths; i++)); do before[i]=$(ip netns exec target cat "/sys/class/net/t$i/statistics/rx_bytes"); done
 check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 32M
 check fio-verify-128k fio_verify "$NVMT_NSDEV" 128k 128M
-check fio-verify-1m fio_verify "$NVMT_NSDEV" 1m 128M
+# 2 MiB writes (MDTS) at QD16 ask for 32 MiB at once, twice a queue's data
+# budget: some must wait for room, and the data must still verify.
+waits=$(cat /sys/kernel/debug/nvmet_mptcp/data_waits)
+check fio-verify-2m fio_verify "$NVMT_NSDEV" 2m 128M
+waits=$(($(cat /sys/kernel/debug/nvmet_mptcp/data_waits) - waits))
+echo "commands that waited for their queue's data budget: $waits"
+check data-budget-waits test "$waits" -gt 0
 for ((i = 1; i <= paths; i++)); do
 	after=$(ip netns exec target cat "/sys/class/net/t$i/statistics/rx_bytes")
 	delta=$(((after - before[i]) / 1048576))
