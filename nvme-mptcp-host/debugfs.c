@@ -6,11 +6,15 @@
  * /sys/kernel/debug/nvme-mptcp/controllers: one line per controller of this
  * module, whatever transport name it was made with (mptcp, or tcp with
  * tcp=1), and how many of its queues run over MPTCP with how many subflows.
+ * /sys/kernel/debug/nvme-mptcp/refusals: "slug count" per way of refusing
+ * what a controller sent (pdu-check.h), all of them, since the module was
+ * loaded, so a test can tell which check fired.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <mptcp-compat.h>
 #include "nvme-mptcp.h"
+#include "pdu-check.h"
 
 static struct dentry *nvme_mptcp_debugfs_root;
 
@@ -126,6 +130,17 @@ static int nvme_mptcp_queues_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(nvme_mptcp_queues);
 
+static int nvme_mptcp_refusals_show(struct seq_file *m, void *unused)
+{
+	int i;
+
+	for (i = NVME_MPTCP_PDU_OK + 1; i < NVME_MPTCP_PDU_NR_REFUSALS; i++)
+		seq_printf(m, "%s %ld\n", nvme_mptcp_refusals[i].slug,
+			   atomic_long_read(&nvme_mptcp_refusal_count[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nvme_mptcp_refusals);
+
 void nvme_mptcp_debugfs_add(struct nvme_mptcp_ctrl *ctrl)
 {
 	ctrl->debugfs = debugfs_create_dir(dev_name(ctrl->ctrl.device),
@@ -145,6 +160,8 @@ void nvme_mptcp_debugfs_init(void)
 	nvme_mptcp_debugfs_root = debugfs_create_dir("nvme-mptcp", NULL);
 	debugfs_create_file("controllers", 0444, nvme_mptcp_debugfs_root, NULL,
 			    &nvme_mptcp_controllers_fops);
+	debugfs_create_file("refusals", 0444, nvme_mptcp_debugfs_root, NULL,
+			    &nvme_mptcp_refusals_fops);
 }
 
 void nvme_mptcp_debugfs_exit(void)

@@ -268,6 +268,7 @@ void nvme_mptcp_setup_h2c(struct nvme_mptcp_request *req);
 void nvme_mptcp_reset_send(struct nvme_mptcp_queue *queue);
 
 /* rx.c */
+extern atomic_long_t nvme_mptcp_refusal_count[];	/* by nvme_mptcp_refusal */
 void nvme_mptcp_init_recv(struct nvme_mptcp_queue *queue);
 int nvme_mptcp_try_recv(struct nvme_mptcp_queue *queue);
 void nvme_mptcp_complete_answered(struct nvme_mptcp_request *req);

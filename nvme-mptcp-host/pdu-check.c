@@ -6,21 +6,36 @@
  */
 #include "pdu-check.h"
 
-static const char *const refusals[NVME_MPTCP_PDU_NR_REFUSALS] = {
-	[NVME_MPTCP_PDU_HLEN]		= "header length",
-	[NVME_MPTCP_PDU_HDGST_FLAG]	= "header digest flag",
-	[NVME_MPTCP_PDU_PLEN]		= "PDU length (plen)",
-	[NVME_MPTCP_PDU_TYPE]		= "PDU type",
-	[NVME_MPTCP_PDU_C2H_CID]	= "C2HData for unknown command_id",
-	[NVME_MPTCP_PDU_C2H_NOT_READ]	= "C2HData for a command that reads nothing",
-	[NVME_MPTCP_PDU_C2H_DDGST_FLAG]	= "C2HData data digest flag",
-	[NVME_MPTCP_PDU_C2H_RANGE]	= "C2HData offset/length",
-	[NVME_MPTCP_PDU_C2H_PDO]	= "C2HData data offset (pdo)",
-	[NVME_MPTCP_PDU_C2H_PLEN]	= "C2HData length (plen)",
-	[NVME_MPTCP_PDU_C2H_SUCCESS]	= "C2HData SUCCESS without LAST",
-	[NVME_MPTCP_PDU_R2T_CID]	= "R2T for unknown command_id",
-	[NVME_MPTCP_PDU_R2T_NOT_WRITE]	= "R2T for a command with nothing to write",
-	[NVME_MPTCP_PDU_R2T_RANGE]	= "R2T offset/length",
+/* Slugs are an interface (tests read them): add, never rename. */
+const struct nvme_mptcp_refusal_name
+nvme_mptcp_refusals[NVME_MPTCP_PDU_NR_REFUSALS] = {
+	[NVME_MPTCP_PDU_HLEN] = { "hlen", "header length" },
+	[NVME_MPTCP_PDU_HDGST_FLAG] = { "hdgst-flag", "header digest flag" },
+	[NVME_MPTCP_PDU_PLEN] = { "plen", "PDU length (plen)" },
+	[NVME_MPTCP_PDU_TYPE] = { "type", "PDU type" },
+	[NVME_MPTCP_PDU_C2H_CID] = { "c2h-cid", "C2HData for unknown command_id" },
+	[NVME_MPTCP_PDU_C2H_NOT_READ] = {
+		"c2h-not-read", "C2HData for a command that reads nothing" },
+	[NVME_MPTCP_PDU_C2H_DDGST_FLAG] = { "c2h-ddgst-flag", "C2HData data digest flag" },
+	[NVME_MPTCP_PDU_C2H_RANGE] = { "c2h-offset", "C2HData offset/length" },
+	[NVME_MPTCP_PDU_C2H_PDO] = { "c2h-pdo", "C2HData data offset (pdo)" },
+	[NVME_MPTCP_PDU_C2H_PLEN] = { "c2h-plen", "C2HData length (plen)" },
+	[NVME_MPTCP_PDU_C2H_SUCCESS] = { "c2h-success-not-last", "C2HData SUCCESS without LAST" },
+	[NVME_MPTCP_PDU_R2T_CID] = { "r2t-cid", "R2T for unknown command_id" },
+	[NVME_MPTCP_PDU_R2T_NOT_WRITE] = {
+		"r2t-not-write", "R2T for a command with nothing to write" },
+	[NVME_MPTCP_PDU_R2T_RANGE] = { "r2t-offset", "R2T offset/length" },
+	[NVME_MPTCP_PDU_HDR_DIGEST] = { "hdr-digest", "header digest" },
+	[NVME_MPTCP_PDU_AEN_UNSOLICITED] = { "aen-unsolicited", "unsolicited AEN completion" },
+	[NVME_MPTCP_PDU_RSP_CID] = { "rsp-unknown-cid", "response for unknown command_id" },
+	[NVME_MPTCP_PDU_RSP_SECOND] = { "rsp-second", "second response for a command" },
+	[NVME_MPTCP_PDU_RSP_EARLY_SUCCESS] = {
+		"rsp-success-early", "success before the command's data was sent" },
+	[NVME_MPTCP_PDU_RSP_READ_SHORT] = { "rsp-read-short", "read success before all data" },
+	[NVME_MPTCP_PDU_C2H_SUCCESS_SHORT] = {
+		"c2h-success-short", "C2HData SUCCESS before all read data" },
+	[NVME_MPTCP_PDU_DATA_DIGEST] = { "data-digest", "data digest" },
+	[NVME_MPTCP_PDU_C2H_TERM] = { "c2h-term", "C2HTermReq from the controller" },
 };
 
 static enum nvme_mptcp_refusal refuse(struct nvme_mptcp_pdu_err *err,
@@ -28,7 +43,7 @@ static enum nvme_mptcp_refusal refuse(struct nvme_mptcp_pdu_err *err,
 				      u32 value)
 {
 	err->reason = reason;
-	err->what = refusals[reason];
+	err->what = nvme_mptcp_refusals[reason].what;
 	err->value = value;
 	return reason;
 }

@@ -28,6 +28,11 @@ struct nvme_mptcp_rx_cmd {
 	u32	data_done;	/* moved so far */
 };
 
+/*
+ * Every way the host refuses what a controller sent, one counter each
+ * (debugfs "refusals", in this order).  The checks below return the first
+ * group; rx.c refuses the rest itself, as only it has the state they need.
+ */
 enum nvme_mptcp_refusal {
 	NVME_MPTCP_PDU_OK,
 	NVME_MPTCP_PDU_HLEN,
@@ -44,8 +49,29 @@ enum nvme_mptcp_refusal {
 	NVME_MPTCP_PDU_R2T_CID,
 	NVME_MPTCP_PDU_R2T_NOT_WRITE,
 	NVME_MPTCP_PDU_R2T_RANGE,
+	/* rx.c's own: these reset the controller too */
+	NVME_MPTCP_PDU_HDR_DIGEST,
+	NVME_MPTCP_PDU_AEN_UNSOLICITED,
+	NVME_MPTCP_PDU_RSP_CID,
+	NVME_MPTCP_PDU_RSP_SECOND,
+	NVME_MPTCP_PDU_RSP_EARLY_SUCCESS,
+	NVME_MPTCP_PDU_RSP_READ_SHORT,
+	NVME_MPTCP_PDU_C2H_SUCCESS_SHORT,
+	/* a bad data digest fails only its command */
+	NVME_MPTCP_PDU_DATA_DIGEST,
+	/* not a refusal: the controller ended the connection */
+	NVME_MPTCP_PDU_C2H_TERM,
 	NVME_MPTCP_PDU_NR_REFUSALS,
 };
+
+/* A reason's stable short name (debugfs, tests) and what the log says. */
+struct nvme_mptcp_refusal_name {
+	const char	*slug;
+	const char	*what;
+};
+
+extern const struct nvme_mptcp_refusal_name
+nvme_mptcp_refusals[NVME_MPTCP_PDU_NR_REFUSALS];
 
 /* Why a header was refused, for the log: what was wrong, the value found. */
 struct nvme_mptcp_pdu_err {

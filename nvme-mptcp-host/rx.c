@@ -35,19 +35,26 @@ void nvme_mptcp_init_recv(struct nvme_mptcp_queue *queue)
 	queue->rx_stage_off = 0;
 }
 
+/*
+ * Module-wide, per reason: the log is rate limited and names only the
+ * first fault, the counts say which checks fired (debugfs "refusals").
+ */
+atomic_long_t nvme_mptcp_refusal_count[NVME_MPTCP_PDU_NR_REFUSALS];
+
 static int nvme_mptcp_proto_err(struct nvme_mptcp_queue *queue,
-				const char *what, u32 value)
+				enum nvme_mptcp_refusal reason, u32 value)
 {
+	atomic_long_inc(&nvme_mptcp_refusal_count[reason]);
 	dev_err_ratelimited(queue->ctrl->ctrl.device,
 			    "queue %d: malformed PDU from controller: %s (%#x), resetting\n",
-			    queue->qid, what, value);
+			    queue->qid, nvme_mptcp_refusals[reason].what, value);
 	return -EPROTO;
 }
 
 static int nvme_mptcp_refused(struct nvme_mptcp_queue *queue,
 			      const struct nvme_mptcp_pdu_err *err)
 {
-	return nvme_mptcp_proto_err(queue, err->what, err->value);
+	return nvme_mptcp_proto_err(queue, err->reason, err->value);
 }
 
 static void nvme_mptcp_rx_params(struct nvme_mptcp_queue *queue,
@@ -178,7 +185,7 @@ static int nvme_mptcp_handle_rsp(struct nvme_mptcp_queue *queue)
 
 		/* Only for the AEN we sent: it is then reissued. */
 		if (!test_and_clear_bit(NVME_MPTCP_CTRL_AEN_SENT, &ctrl->flags))
-			return nvme_mptcp_proto_err(queue, "unsolicited AEN completion", cid);
+			return nvme_mptcp_proto_err(queue, NVME_MPTCP_PDU_AEN_UNSOLICITED, cid);
 		clear_bit(NVME_MPTCP_CTRL_AEN_OUT, &ctrl->flags);
 		nvme_complete_async_event(&ctrl->ctrl, cqe->status,
 					  &cqe->result);
@@ -187,19 +194,21 @@ static int nvme_mptcp_handle_rsp(struct nvme_mptcp_queue *queue)
 	}
 	rq = nvme_mptcp_find_rq(queue, cid);
 	if (!rq)
-		return nvme_mptcp_proto_err(queue, "response for unknown command_id", cid);
+		return nvme_mptcp_proto_err(queue, NVME_MPTCP_PDU_RSP_CID, cid);
 	req = to_mptcp_req(rq);
 	if (req->answered)
-		return nvme_mptcp_proto_err(queue, "second response for a command", cid);
+		return nvme_mptcp_proto_err(queue, NVME_MPTCP_PDU_RSP_SECOND, cid);
 	if (req->tx_busy) {
 		/*
 		 * Answered before it took all the data (the controller failed
-		 * the command early; success would leave a block write short).  The PDU being sent must still end where
-		 * its header says, and it reads the request's pages until
-		 * then: transmit completes the command once done with it.
+		 * the command early; success would leave a block write short).
+		 * The PDU being sent must still end where its header says, and
+		 * it reads the request's pages until then: transmit completes
+		 * the command once done with it.
 		 */
 		if (!(le16_to_cpu(cqe->status) >> 1) && !blk_rq_is_passthrough(rq))
-			return nvme_mptcp_proto_err(queue, "success before the command's data was sent", cid);
+			return nvme_mptcp_proto_err(queue, NVME_MPTCP_PDU_RSP_EARLY_SUCCESS,
+						    cid);
 		req->answered = true;
 		if (!req->status)
 			req->status = cqe->status;
@@ -208,7 +217,7 @@ static int nvme_mptcp_handle_rsp(struct nvme_mptcp_queue *queue)
 	}
 	status = req->status ? req->status : cqe->status;
 	if (!(le16_to_cpu(status) >> 1) && nvme_mptcp_read_short(req))
-		return nvme_mptcp_proto_err(queue, "read success before all data", cid);
+		return nvme_mptcp_proto_err(queue, NVME_MPTCP_PDU_RSP_READ_SHORT, cid);
 	nvme_mptcp_complete_rq(rq, status, cqe->result);
 	nvme_mptcp_count_cqe(queue);
 	return 0;
@@ -294,6 +303,7 @@ static int nvme_mptcp_handle_term(struct nvme_mptcp_queue *queue)
 	u16 fes = le16_to_cpu(term->fes);
 
 	queue->stats.pdus_rx++;
+	atomic_long_inc(&nvme_mptcp_refusal_count[NVME_MPTCP_PDU_C2H_TERM]);
 	dev_err(queue->ctrl->ctrl.device,
 		"queue %d: controller terminated the connection: %s (fes %#x, fei %#x)\n",
 		queue->qid, fes < ARRAY_SIZE(fes_names) && fes_names[fes] ?
@@ -318,7 +328,7 @@ static int nvme_mptcp_check_hdr(struct nvme_mptcp_queue *queue)
 
 		memcpy(&got, queue->rx_pdu.raw + NVME_MPTCP_RX_HLEN, sizeof(got));
 		if (got != want)
-			return nvme_mptcp_proto_err(queue, "header digest",
+			return nvme_mptcp_proto_err(queue, NVME_MPTCP_PDU_HDR_DIGEST,
 						    le32_to_cpu(got));
 	}
 	if (nvme_mptcp_check_type(queue->rx_pdu.raw, &p, &err))
@@ -379,7 +389,7 @@ static int nvme_mptcp_c2h_done(struct nvme_mptcp_queue *queue)
 		return 0;
 	/* SUCCESS stands in for a response capsule. */
 	if (nvme_mptcp_read_short(req))
-		return nvme_mptcp_proto_err(queue, "C2HData SUCCESS before all read data",
+		return nvme_mptcp_proto_err(queue, NVME_MPTCP_PDU_C2H_SUCCESS_SHORT,
 					    req->data_done);
 	nvme_mptcp_complete_rq(rq, req->status, (union nvme_result) {});
 	nvme_mptcp_count_cqe(queue);
@@ -471,6 +481,7 @@ static int nvme_mptcp_recv_ddgst(struct nvme_mptcp_queue *queue)
 	want = nvme_mptcp_crc_final(req->data_crc);
 	if (queue->rx_ddgst != want) {
 		/* The data is bad, the stream is not: fail just this command. */
+		atomic_long_inc(&nvme_mptcp_refusal_count[NVME_MPTCP_PDU_DATA_DIGEST]);
 		dev_err_ratelimited(queue->ctrl->ctrl.device,
 				    "queue %d: data digest error on command %#x (got %#x, want %#x)\n",
 				    queue->qid, req->cmd.cmd.common.command_id,

@@ -21,6 +21,22 @@
  *   come without its 1 KiB.  That Connect is failed (SGL Offset Invalid, as
  *   nvmet does) if its data is in the capsule, else the data is fetched by
  *   R2T and the Connect succeeds.  Each I/O queue Connect is reported.
+ *   or "io": the same I/O controller with a 64 MiB namespace of zeros
+ *   (512-byte blocks) that takes reads and writes, and answers these
+ *   malformed, each naming the host check it must trip (an opcode's low
+ *   two bits say its data direction):
+ *     admin 0xd2 (read): an R2T                      (r2t-not-write)
+ *     admin 0xd6 (read): C2HData with a data digest  (c2h-ddgst-flag)
+ *     admin 0xda (read): C2HData of 2 GiB            (c2h-offset)
+ *     admin 0xde (read): C2HData with pdo 32         (c2h-pdo)
+ *     admin 0xe2 (read): C2HData plen 8 too long     (c2h-plen)
+ *     admin 0xe6 (read): C2HData SUCCESS, not LAST   (c2h-success-not-last)
+ *     admin 0xd1 (write, more than 8 KiB): R2T, then a failing response
+ *          twice, before any data came               (rsp-second)
+ *     read at LBA 8192: 512 bytes, then success      (rsp-read-short)
+ *     read at LBA 8200: 512 bytes with SUCCESS       (c2h-success-short)
+ *     write at LBA 8208: R2T, then success at once   (rsp-success-early)
+ *   Block I/O is retried after the reset, so those answer malformed once.
  */
 #include <arpa/inet.h>
 #include <stdbool.h>
@@ -30,6 +46,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -38,6 +55,8 @@ enum {
 	ICRESP = 0x01, C2H_TERM = 0x03, CMD = 0x04, RSP = 0x05,
 	H2C_DATA = 0x06, C2H_DATA = 0x07, R2T = 0x09,
 };
+#define F_HDGST		0x01		/* a header digest follows */
+#define F_DDGST		0x02		/* a data digest follows */
 #define F_LAST		0x04		/* C2HData: last of the command */
 #define F_SUCCESS	0x08		/* C2HData: stands in for a response */
 
@@ -51,12 +70,24 @@ static const char *const cases[] = {
 	"response hlen 8", "unknown PDU type", "response for unknown command",
 	"C2HData for a write", "R2T past the data", "C2HData too long",
 	"response plen too long", "C2HTermReq", "truncated PDU then close",
+	"response with a header digest", "response with a wrong header digest",
+	"C2HData for unknown command", "R2T for unknown command",
+	"completion for an AEN never sent", "C2HData with a wrong data digest",
 };
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 #define LIVE	-2
 #define SMALL_IOCCSZ	-3
+#define IO		-4
+/* The malformed answers of "io" to block I/O, by LBA. */
+#define LBA_READ_SHORT		8192
+#define LBA_SUCCESS_SHORT	8200
+#define LBA_EARLY_SUCCESS	8208
+#define NS_BLOCKS		131072
 
 static bool small_ioccsz;
+static bool with_ns;			/* "io" */
+static bool bad_ddgst;			/* C2HData with a wrong data digest */
+static volatile uint8_t *fired;		/* "io": shared by all connections */
 static char subnqn[224];		/* the admin Connect's, for Identify */
 
 static int read_full(int fd, void *buf, size_t len)
@@ -112,6 +143,7 @@ struct live {
 	uint8_t sqe[64];
 	uint8_t data[16384];		/* in-capsule data */
 	uint32_t data_len;
+	uint16_t qid;
 	uint64_t late_h2c;		/* H2CData bytes after a failing answer */
 	uint64_t h2c_total;		/* ... of how many the command had */
 	bool failed_early;
@@ -155,19 +187,29 @@ static int send_rsp(struct live *l, uint16_t status, uint64_t result)
 	return write_full(l->fd, pdu, sizeof(pdu));
 }
 
+/* @data NULL: @len bytes of zeros.  A wrong digest with bad_ddgst. */
 static int send_c2h(struct live *l, const void *data, uint32_t len,
 		    uint8_t flags)
 {
+	static const uint8_t zeros[65536], digest[4] = { 0xde, 0xad };
 	uint8_t pdu[24] = { 0 };
+	uint32_t n;
 
-	put_hdr(pdu, C2H_DATA, 24, 24 + len);
-	pdu[1] = flags;
+	put_hdr(pdu, C2H_DATA, 24, 24 + len + (bad_ddgst ? 4 : 0));
+	pdu[1] = flags | (bad_ddgst ? F_DDGST : 0);
 	pdu[3] = 24;
 	memcpy(pdu + 8, l->sqe + 2, 2);
 	set32(pdu + 16, len);
 	if (write_full(l->fd, pdu, sizeof(pdu)))
 		return -1;
-	return write_full(l->fd, data, len);
+	for (; len; len -= n) {
+		n = len < sizeof(zeros) ? len : sizeof(zeros);
+		if (write_full(l->fd, data ? data : zeros, n))
+			return -1;
+		if (data)
+			data = (const uint8_t *)data + n;
+	}
+	return bad_ddgst ? write_full(l->fd, digest, sizeof(digest)) : 0;
 }
 
 /*
@@ -215,6 +257,7 @@ static int live_connect(struct live *l)
 {
 	uint16_t qid = get16(l->sqe + 42);
 
+	l->qid = qid;
 	if (qid && small_ioccsz)
 		return small_ioccsz_connect(l, qid);
 	if (!qid && l->data_len >= 256 + sizeof(subnqn))
@@ -254,6 +297,18 @@ static int live_identify(struct live *l)
 	static const char nqn[] = "nqn.2014-08.org.nvmexpress.discovery";
 	uint8_t id[4096] = { 0 };
 
+	if (with_ns && l->sqe[40] == 0 && get32(l->sqe + 4) == 1) {
+		set32(id, NS_BLOCKS);				/* NSZE */
+		set32(id + 8, NS_BLOCKS);			/* NCAP */
+		set32(id + 16, NS_BLOCKS);			/* NUSE */
+		id[130] = 9;				/* LBAF0: 512 bytes */
+		return send_c2h(l, id, sizeof(id), F_LAST) ?: send_rsp(l, 0, 0);
+	}
+	if (with_ns && l->sqe[40] == 2) {		/* active NSIDs */
+		if (!get32(l->sqe + 4))
+			set32(id, 1);
+		return send_c2h(l, id, sizeof(id), F_LAST) ?: send_rsp(l, 0, 0);
+	}
 	if (l->sqe[40] != 1)			/* only Identify Controller */
 		return send_rsp(l, 0x4002, 0);
 	memcpy(id + 4, "nvmt-bad-target     ", 20);		/* SN */
@@ -275,6 +330,7 @@ static int live_identify(struct live *l)
 		set16(id + 320, 50);			/* KAS: 5 s */
 		memset(id + 768, 0, 256);
 		memcpy(id + 768, subnqn, strlen(subnqn));
+		set32(id + 516, with_ns);		/* NN */
 	}
 	if (send_c2h(l, id, sizeof(id), F_LAST))
 		return -1;
@@ -304,9 +360,121 @@ static int live_fail_early(struct live *l)
 	return discard(l->fd, l->late_h2c);
 }
 
+/* An R2T for all of the command's data, then @then (none if NULL). */
+static int send_r2t(struct live *l, uint32_t len, const uint8_t *then,
+		    size_t then_len)
+{
+	uint8_t pdu[24 + 48] = { 0 };
+
+	put_hdr(pdu, R2T, 24, 24);
+	memcpy(pdu + 8, l->sqe + 2, 2);
+	set16(pdu + 10, 0x2b2b);		/* ttag */
+	set32(pdu + 16, len);
+	if (then)
+		memcpy(pdu + 24, then, then_len);
+	/* One write: the host takes it all in before transmit runs. */
+	return write_full(l->fd, pdu, 24 + (then ? then_len : 0));
+}
+
+/* Whether the malformed answer for @lba is due: once per run. */
+static bool fire_once(uint64_t lba, uint64_t at, int slot)
+{
+	if (lba != at || fired[slot])
+		return false;
+	fired[slot] = 1;
+	return true;
+}
+
+/* "io": a read or write of the namespace (NLB as the SGL length says). */
+static int io_command(struct live *l)
+{
+	uint64_t lba = get32(l->sqe + 40) | (uint64_t)get32(l->sqe + 44) << 32;
+	uint32_t len = get32(l->sqe + 32), got = 0;
+	uint8_t rsp[24] = { 0 }, h2c[24];
+
+	switch (l->sqe[0]) {
+	case 0x00:				/* Flush */
+		return send_rsp(l, 0, 0);
+	case 0x02:				/* Read */
+		if (fire_once(lba, LBA_READ_SHORT, 0))
+			return send_c2h(l, NULL, 512, F_LAST) ?: send_rsp(l, 0, 0);
+		if (fire_once(lba, LBA_SUCCESS_SHORT, 1))
+			return send_c2h(l, NULL, 512, F_LAST | F_SUCCESS);
+		return send_c2h(l, NULL, len, F_LAST) ?: send_rsp(l, 0, 0);
+	case 0x01:				/* Write */
+		if (fire_once(lba, LBA_EARLY_SUCCESS, 2)) {
+			put_hdr(rsp, RSP, 24, 24);
+			memcpy(rsp + 20, l->sqe + 2, 2);
+			return send_r2t(l, len, rsp, sizeof(rsp));
+		}
+		if (send_r2t(l, len, NULL, 0))
+			return -1;
+		while (got < len) {
+			if (read_full(l->fd, h2c, sizeof(h2c)) ||
+			    h2c[0] != H2C_DATA || get32(h2c + 4) < 24 ||
+			    discard(l->fd, get32(h2c + 4) - 24))
+				return -1;
+			got += get32(h2c + 4) - 24;
+		}
+		return send_rsp(l, 0, 0);
+	}
+	return send_rsp(l, 0x4001, 0);
+}
+
+/* "io": admin 0xd1-0xe6, each a malformed answer (see the top). */
+static int io_malformed(struct live *l)
+{
+	uint8_t pdu[48] = { 0 };
+
+	switch (l->sqe[0]) {
+	case 0xd2:
+		return send_r2t(l, 512, NULL, 0);
+	case 0xd1:
+		put_hdr(pdu, RSP, 24, 24);
+		memcpy(pdu + 20, l->sqe + 2, 2);
+		set16(pdu + 22, 0x4002 << 1);	/* Invalid Field, DNR */
+		memcpy(pdu + 24, pdu, 24);
+		return send_r2t(l, get32(l->sqe + 32), pdu, sizeof(pdu));
+	}
+	put_hdr(pdu, C2H_DATA, 24, 24 + 512);
+	pdu[1] = F_LAST;
+	pdu[3] = 24;
+	memcpy(pdu + 8, l->sqe + 2, 2);
+	set32(pdu + 16, 512);
+	switch (l->sqe[0]) {
+	case 0xd6:
+		pdu[1] |= F_DDGST;
+		set32(pdu + 4, 24 + 512 + 4);
+		break;
+	case 0xda:
+		set32(pdu + 4, 24u + 0x7fffffffu);
+		set32(pdu + 16, 0x7fffffff);
+		break;
+	case 0xde:
+		pdu[3] = 32;
+		set32(pdu + 4, 32 + 512);
+		break;
+	case 0xe2:
+		set32(pdu + 4, 24 + 512 + 8);
+		break;
+	case 0xe6:
+		pdu[1] = F_SUCCESS;
+		break;
+	default:
+		return send_rsp(l, 0x4001, 0);
+	}
+	/* The header is enough: the host refuses it before any data. */
+	return write_full(l->fd, pdu, 24);
+}
+
 static int live_command(struct live *l)
 {
 	static uint8_t short_data[512];
+
+	if (with_ns && l->qid && l->sqe[0] != 0x7f)
+		return io_command(l);
+	if (with_ns && l->sqe[0] >= 0xd1 && l->sqe[0] <= 0xe6)
+		return io_malformed(l);
 
 	switch (l->sqe[0]) {
 	case 0x7f:
@@ -403,7 +571,8 @@ static void serve(int fd, long c)
 	if (write(fd, icresp, sizeof(icresp)) != sizeof(icresp) ||
 	    (c >= 0 && c <= 2))
 		return;
-	if (c == LIVE || c == SMALL_IOCCSZ) {
+	if (c == LIVE || c == SMALL_IOCCSZ || c == IO || c == 17) {
+		bad_ddgst = c == 17;
 		serve_live(fd);
 		return;
 	}
@@ -411,16 +580,15 @@ static void serve(int fd, long c)
 		return;
 
 	switch (c) {
-	case 3:
+	case 3:				/* a whole header, so it is read */
 		put_hdr(pdu, RSP, 8, 8);
-		len = 8;
 		break;
 	case 4:
 		put_hdr(pdu, 0x42, 24, 24);
 		break;
-	case 5:
+	case 5:				/* another generation */
 		put_hdr(pdu, RSP, 24, 24);
-		cid ^= 0x0abc;
+		cid ^= 0x1000;
 		memcpy(pdu + 8 + 12, &cid, 2);
 		break;
 	case 6:
@@ -456,6 +624,38 @@ static void serve(int fd, long c)
 		put_hdr(pdu, RSP, 24, 24);
 		len = 10;
 		break;
+	case 12:				/* none negotiated */
+		put_hdr(pdu, RSP, 24, 24);
+		pdu[1] = F_HDGST;
+		memcpy(pdu + 8 + 12, &cid, 2);
+		break;
+	case 13:				/* run with hdr_digest */
+		put_hdr(pdu, RSP, 24, 28);
+		pdu[1] = F_HDGST;
+		memcpy(pdu + 8 + 12, &cid, 2);
+		memcpy(pdu + 24, "\xde\xad\xbe\xef", 4);
+		len = 28;
+		break;
+	case 14:				/* another generation */
+		put_hdr(pdu, C2H_DATA, 24, 24 + 512);
+		pdu[3] = 24;
+		cid ^= 0x1000;
+		memcpy(pdu + 8, &cid, 2);
+		v = htole32(512);
+		memcpy(pdu + 16, &v, 4);
+		break;
+	case 15:
+		put_hdr(pdu, R2T, 24, 24);
+		cid ^= 0x1000;
+		memcpy(pdu + 8, &cid, 2);
+		v = htole32(512);
+		memcpy(pdu + 16, &v, 4);
+		break;
+	case 16:				/* AEN tags are >= 31 */
+		put_hdr(pdu, RSP, 24, 24);
+		cid = 0x0abc;
+		memcpy(pdu + 8 + 12, &cid, 2);
+		break;
 	default:
 		for (len = 0; len < sizeof(pdu); len++)
 			pdu[len] = random();
@@ -474,7 +674,7 @@ int main(int argc, char **argv)
 	long c, count, i;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: %s ADDR PORT CASE|random|live|small-ioccsz COUNT\n",
+		fprintf(stderr, "usage: %s ADDR PORT CASE|random|live|small-ioccsz|io COUNT\n",
 			argv[0]);
 		for (c = 0; c < (long)NCASES; c++)
 			fprintf(stderr, "  case %ld: %s\n", c, cases[c]);
@@ -485,7 +685,14 @@ int main(int argc, char **argv)
 		c = LIVE;
 	if (!strcmp(argv[3], "small-ioccsz"))
 		c = SMALL_IOCCSZ;
-	small_ioccsz = c == SMALL_IOCCSZ;
+	if (!strcmp(argv[3], "io"))
+		c = IO;
+	small_ioccsz = c == SMALL_IOCCSZ || c == IO;
+	with_ns = c == IO;
+	fired = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (fired == MAP_FAILED)
+		return 1;
 	if (small_ioccsz)		/* one log, written by every process */
 		setvbuf(stdout, NULL, _IOLBF, 0);
 	count = atol(argv[4]);
