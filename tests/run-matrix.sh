@@ -114,26 +114,35 @@ for k in "${kernels[@]}"; do
 		echo "accelerator: $accel" | tee -a "$summary"
 	fi
 
+	# Every scenario of this kernel in one boot (another only after a crash).
+	batch=()
 	for s in "${scenarios[@]}"; do
 		name=${s%%:*}
-		args=${s#"$name"}
 		if ((!built)) && needs_modules "$name"; then
 			echo "SKIP $k $s: build failed" | tee -a "$summary"
 			continue
 		fi
 		kernel_quick "$k" && [[ ,$quick, != *",$s,"* ]] && continue
 		! kernel_quick "$k" && [[ ,$quick_only, == *",$s,"* ]] && continue
-		start=$SECONDS
-		if NVMT_ACCEL=$accel NVMT_INITRAMFS=$initrd NVMT_INITRAMFS_PYTHON=$pylayer NVMT_ARGS=$(tr : , <<<"${args#:}") \
-			"$here/vm/run.sh" "$k" "$name" "$kdir/$s" >"$kdir/$s.log" 2>&1; then
-			report PASS "$k" "$s" $((SECONDS - start))
+		batch+=("$s")
+	done
+	((${#batch[@]})) || continue
+	start=$SECONDS
+	NVMT_ACCEL=$accel NVMT_INITRAMFS=$initrd NVMT_INITRAMFS_PYTHON=$pylayer \
+		"$here/vm/run.sh" --batch "$k" "$(IFS=,; echo "${batch[*]}")" "$kdir" >"$kdir/vm.log" 2>&1 || true
+	echo "vm $k: ${#batch[@]} scenarios in $((SECONDS - start))s, $(compgen -G "$kdir/console.boot*.log" | wc -l) boot(s)" | tee -a "$summary"
+	for s in "${batch[@]}"; do
+		res=$kdir/$s/result.txt
+		secs=$(sed -n 's/^accel: .*seconds: \([0-9?]*\)$/\1/p' "$res" 2>/dev/null)
+		if [[ $(head -n1 "$res" 2>/dev/null) == PASS ]]; then
+			report PASS "$k" "$s" "${secs:-0}"
 		else
-			report FAIL "$k" "$s" $((SECONDS - start)) \
-				"$(head -n1 "$kdir/$s/result.txt" 2>/dev/null || tail -n1 "$kdir/$s.log")" "$kdir/$s"
+			report FAIL "$k" "$s" "${secs:-0}" \
+				"$(head -n1 "$res" 2>/dev/null || tail -n1 "$kdir/vm.log")" "$kdir/$s"
 		fi
 		if ((show)); then
 			# The scenario's own lines, without the kernel messages interleaved on the console.
-			tr -d '\r' <"$kdir/$s/console.log" | sed -n '/^NVMT: scenario start/,/^NVMT: scenario end/p' |
+			sed -n '/^NVMT: scenario start/,/^NVMT: scenario end/p' "$kdir/$s/console.log" |
 				grep -v '^\[ *[0-9]*\.[0-9]*\]'
 		fi
 	done

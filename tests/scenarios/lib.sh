@@ -288,12 +288,12 @@ stock_verify() {
 
 NVMT_FIO=(fio --ioengine=libaio --direct=1 --group_reporting)
 
-# fio_verify DEV BS SIZE: write with crc32c headers, then a separate run reads
-# everything back and verifies it.
+# fio_verify DEV BS SIZE [IODEPTH]: write with crc32c headers (QD16 unless
+# given), then a separate run reads everything back and verifies it.
 fio_verify() {
-	local dev=$1 bs=$2 size=$3
+	local dev=$1 bs=$2 size=$3 qd=${4:-16}
 	local job=(--name="verify-$bs" --filename="$dev" --bs="$bs" --size="$size"
-		--rw=write --iodepth=16 --verify=crc32c --verify_fatal=1)
+		--rw=write --iodepth="$qd" --verify=crc32c --verify_fatal=1)
 	"${NVMT_FIO[@]}" "${job[@]}" --do_verify=0 &&
 		"${NVMT_FIO[@]}" "${job[@]}" --verify_only=1
 }

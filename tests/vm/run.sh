@@ -1,14 +1,19 @@
 #!/bin/bash
 # shellcheck source-path=SCRIPTDIR
-# Boot one matrix kernel in QEMU, run one scenario in it, and judge the run.
-#   run.sh KERNEL_ID SCENARIO [OUTDIR]   -> OUTDIR/{console.log,dmesg.txt,result.txt}
-#   run.sh --probe-kvm KERNEL_ID INITRD  -> prints "kvm" if a KVM guest boots here, else "tcg"
-# result.txt starts with "PASS" or "FAIL <reason>"; exit status 0 only on PASS.
+# Boot one matrix kernel in QEMU, run scenarios in it, and judge each.
+#   run.sh KERNEL_ID SCENARIO [OUTDIR]         -> OUTDIR/{console.log,dmesg.txt,result.txt}
+#   run.sh --batch KERNEL_ID ENTRIES OUTDIR    -> OUTDIR/ENTRY/{...} for each entry
+#   run.sh --probe-kvm KERNEL_ID INITRD        -> prints "kvm" if a KVM guest boots here, else "tcg"
+# ENTRIES: NAME or NAME:ARG:ARG..., comma separated, run one after another in
+# one boot (the guest puts back what each may leave behind); a scenario that
+# crashes the kernel fails, and the rest run in a new boot. result.txt starts
+# with "PASS" or "FAIL <reason>"; exit status 0 only if every entry passed.
 # Environment: NVMT_INITRAMFS (default: built now, with our modules from
 # NVMT_MODDIR if set), NVMT_ACCEL=kvm|tcg (default: probed), NVMT_ARGS
-# (scenario arguments, comma separated), NVMT_TIMEOUT (seconds, default 900),
-# NVMT_APPEND (extra kernel command line), NVMT_INITRAMFS_PYTHON (the python
-# layer, default: built now when the scenario needs it).
+# (arguments of the single SCENARIO, comma separated), NVMT_TIMEOUT (seconds
+# a scenario may take, default 900), NVMT_APPEND (extra kernel command
+# line), NVMT_INITRAMFS_PYTHON (the python layer, default: built now when a
+# scenario needs it).
 set -euo pipefail
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
@@ -48,23 +53,44 @@ if [[ ${1:-} == --probe-kvm ]]; then
 	exit 0
 fi
 
-id=${1:?usage: run.sh KERNEL_ID SCENARIO [OUTDIR]}
-scenario=${2:?usage: run.sh KERNEL_ID SCENARIO [OUTDIR]}
-out=${3:-$NVMT_VM_DIR/../../test-results/manual/$id/$scenario}
-[[ -f $NVMT_VM_DIR/../scenarios/$scenario.sh ]] || die "no scenario $scenario"
+usage="usage: run.sh KERNEL_ID SCENARIO [OUTDIR] | run.sh --batch KERNEL_ID ENTRIES OUTDIR"
+if [[ ${1:-} == --batch ]]; then
+	id=${2:?$usage}
+	IFS=, read -r -a entries <<<"${3:?$usage}"
+	out=${4:?$usage}
+	single=0
+else
+	id=${1:?$usage}
+	scenario=${2:?$usage}
+	out=${3:-$NVMT_VM_DIR/../../test-results/manual/$id/$scenario}
+	entries=("$scenario${NVMT_ARGS:+:${NVMT_ARGS//,/:}}")
+	single=1
+fi
+for e in "${entries[@]}"; do
+	[[ -f $NVMT_VM_DIR/../scenarios/${e%%:*}.sh ]] || die "no scenario ${e%%:*}"
+done
+# Reports are found by entry: each may appear once.
+[[ -z $(printf '%s\n' "${entries[@]}" | sort | uniq -d) ]] || die "an entry is listed twice"
 mkdir -p "$out"
 kver=$(kernel_kver "$id")
 vmlinuz=$(kernel_vmlinuz "$id" "$kver")
+limit=${NVMT_TIMEOUT:-900}
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+qpid=
+cleanup() {
+	[[ -n $qpid ]] && kill "$qpid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 initrd=${NVMT_INITRAMFS:-}
 if [[ -z $initrd ]]; then
 	initrd=$tmp/initramfs.cpio
 	"$NVMT_VM_DIR/mkinitramfs.sh" "$id" "${NVMT_MODDIR:-/nonexistent}" "$initrd"
 fi
 # Scenarios marked "# nvmt: needs-python" get the python layer appended.
-if grep -q '^# nvmt: needs-python' "$NVMT_VM_DIR/../scenarios/$scenario.sh"; then
+for e in "${entries[@]}"; do
+	grep -q '^# nvmt: needs-python' "$NVMT_VM_DIR/../scenarios/${e%%:*}.sh" || continue
 	pylayer=${NVMT_INITRAMFS_PYTHON:-}
 	if [[ -z $pylayer ]]; then
 		pylayer=$tmp/python.cpio
@@ -72,56 +98,131 @@ if grep -q '^# nvmt: needs-python' "$NVMT_VM_DIR/../scenarios/$scenario.sh"; the
 	fi
 	cat "$initrd" "$pylayer" >"$tmp/initramfs+python.cpio"
 	initrd=$tmp/initramfs+python.cpio
-fi
-accel=${NVMT_ACCEL:-$(probe_kvm "$id" "$initrd")}
-append="nvmt.scenario=$scenario${NVMT_ARGS:+ nvmt.args=$NVMT_ARGS}${NVMT_APPEND:+ $NVMT_APPEND}"
-limit=${NVMT_TIMEOUT:-900}
-
-# Retry only a boot that oopsed before the scenario started: multi-threaded
-# TCG occasionally faults during early kernel text patching ("Oops: int3").
-# Anything after the marker is ours and is never retried.
-start=$SECONDS
-rm -f "$out"/console*.log "$out/flakes.txt"
-for ((boots = 1; ; boots++)); do
-	qrc=0
-	boot "$accel" "$vmlinuz" "$initrd" "$append" "$out/console.log" "$tmp/serial" "$limit" || qrc=$?
-	touch "$out/console.log" "$tmp/serial" # even if QEMU never started
-	if ((boots <= 2)) && ! grep -q "$marker" "$out/console.log" && find_splat "$out/console.log" >/dev/null; then
-		echo "boot $boots: $(find_splat "$out/console.log") before scenario start; booting again" |
-			tee -a "$out/flakes.txt" >&2
-		mv "$out/console.log" "$out/console.boot$boots.log"
-		continue
-	fi
 	break
 done
-secs=$((SECONDS - start))
+accel=${NVMT_ACCEL:-$(probe_kvm "$id" "$initrd")}
 
-tr -d '\r' <"$tmp/serial" >"$out/serial2.txt"
-sed -n '/^NVMT-DMESG-BEGIN$/,/^NVMT-DMESG-END$/{//!p}' "$out/serial2.txt" >"$out/dmesg.txt"
-rc=$(sed -n 's/^NVMT-RC: //p' "$out/serial2.txt")
+# The directory of an entry's results.
+entry_dir() { if ((single)); then echo "$out"; else echo "$out/$1"; fi; }
 
-if ((qrc == 124)); then ended="timeout after ${limit}s"; else ended="qemu exit $qrc"; fi
-last=$(find_splat "$out/console.log" || tail -n1 "$out/console.log")
-verdict=PASS
-if ! grep -q "$marker" "$out/console.log"; then
-	verdict="FAIL boot did not reach the scenario ($ended): $last"
-elif ! grep -qx NVMT-SENTINEL "$out/serial2.txt"; then
-	verdict="FAIL no report from the guest ($ended): $last"
-elif [[ $rc != 0 ]]; then
-	verdict="FAIL scenario exit $rc: $(grep -m1 '^RESULT: .* FAIL' "$out/serial2.txt" || echo 'no failed check recorded')"
-elif line=$(find_splat "$out/dmesg.txt"); then
-	verdict="FAIL dmesg: $line"
-elif line=$(sed -n "/$marker/,\$p" "$out/console.log" | find_splat /dev/stdin); then
-	# The console has what a wrapped dmesg buffer may have lost.
-	verdict="FAIL console: $line"
-fi
+# watch_boot CONSOLE SERIAL2 ENTRIES...: boot, and kill QEMU when a scenario
+# (or the boot before the first) has run for longer than the guest's own
+# limit allows: a hung kernel never reports. Returns QEMU's status, 124 for
+# the watchdog.
+watch_boot() {
+	local console=$1 serial=$2 list since began=-1 n
+	shift 2
+	list=$(
+		IFS=,
+		echo "$*"
+	)
+	: >"$console"
+	: >"$serial"
+	boot "$accel" "$vmlinuz" "$initrd" "nvmt.batch=$list nvmt.limit=$limit${NVMT_APPEND:+ $NVMT_APPEND}" \
+		"$console" "$serial" $((limit * $# + 300)) &
+	qpid=$!
+	since=$SECONDS
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 2
+		n=$(grep -c '^NVMT-BEGIN ' "$serial" || true)
+		if ((n != began)); then
+			began=$n
+			since=$SECONDS
+		elif ((SECONDS - since > limit + 120)); then
+			kill "$qpid" 2>/dev/null
+			wait "$qpid" || true
+			qpid=
+			return 124
+		fi
+	done
+	local rc=0
+	wait "$qpid" || rc=$?
+	qpid=
+	return "$rc"
+}
 
-{
-	echo "$verdict"
-	echo "kernel: $id $kver"
-	echo "scenario: $scenario ${NVMT_ARGS:-}"
-	echo "accel: $accel, boots: $boots, seconds: $secs"
-	grep -E '^(RESULT|FIGURE):' "$out/serial2.txt" || true
-} >"$out/result.txt"
-log "$id $scenario: $verdict (${secs}s)"
-[[ $verdict == PASS ]]
+# block SERIAL ENTRY: the entry's report lines (between BEGIN and END).
+block() { tr -d '\r' <"$1" | awk -v b="NVMT-BEGIN $2" -v e="NVMT-END $2" '$0 == b { on = 1; next } $0 == e { on = 0 } on'; }
+
+# segment CONSOLE ENTRY: the console from the entry's start to the next one's.
+segment() {
+	tr -d '\r' <"$1" | awk -v m="$marker $2" -v p="$marker " '
+		$0 == m { on = 1; print; next }
+		on && index($0, p) == 1 { exit }
+		on'
+}
+
+# judge ENTRY CONSOLE SERIAL2 ENDED BOOTS: write the entry's results.
+judge() {
+	local e=$1 console=$2 serial=$3 ended=$4 dir rc secs line verdict=PASS
+	dir=$(entry_dir "$e")
+	mkdir -p "$dir"
+	segment "$console" "$e" >"$dir/console.log"
+	block "$serial" "$e" >"$dir/serial2.txt"
+	sed -n '/^NVMT-DMESG-BEGIN$/,/^NVMT-DMESG-END$/{//!p}' "$dir/serial2.txt" >"$dir/dmesg.txt"
+	rc=$(sed -n 's/^NVMT-RC: //p' "$dir/serial2.txt")
+	secs=$(sed -n 's/^NVMT-SECONDS: //p' "$dir/serial2.txt")
+	if ! tr -d '\r' <"$serial" | grep -qxF "NVMT-END $e"; then
+		line=$(find_splat "$dir/console.log" || tail -n1 "$dir/console.log")
+		verdict="FAIL no report from the guest ($ended): $line"
+	elif [[ $rc != 0 ]]; then
+		verdict="FAIL scenario exit $rc: $(grep -m1 '^RESULT: .* FAIL' "$dir/serial2.txt" || echo 'no failed check recorded')"
+	elif line=$(find_splat "$dir/dmesg.txt"); then
+		verdict="FAIL dmesg: $line"
+	elif line=$(find_splat "$dir/console.log"); then
+		# The console has what a wrapped dmesg buffer may have lost.
+		verdict="FAIL console: $line"
+	fi
+	{
+		echo "$verdict"
+		echo "kernel: $id $kver"
+		echo "scenario: ${e%%:*} $(tr : , <<<"${e#"${e%%:*}"}" | sed 's/^,//')"
+		echo "accel: $accel, boots: $5, seconds: ${secs:-?}"
+		grep -E '^(RESULT|FIGURE):' "$dir/serial2.txt" || true
+	} >"$dir/result.txt"
+	log "$id ${e}: $verdict (${secs:-?}s)"
+	[[ $verdict == PASS ]]
+}
+
+# Boot until every entry has run. Retry only a boot that oopsed before the
+# first scenario started: multi-threaded TCG occasionally faults during
+# early kernel text patching ("Oops: int3"). After a crash during a
+# scenario, that scenario fails and the rest go on in a new boot.
+pending=("${entries[@]}")
+failed=0 boots=0 early=0
+while ((${#pending[@]})); do
+	boots=$((boots + 1))
+	console=$tmp/console.$boots serial=$tmp/serial.$boots
+	qrc=0
+	watch_boot "$console" "$serial" "${pending[@]}" || qrc=$?
+	cp "$console" "$out/console.boot$boots.log"
+	tr -d '\r' <"$serial" >"$out/serial.boot$boots.txt"
+	if ! grep -q "$marker" "$console"; then
+		if ((early < 2)) && find_splat "$console" >/dev/null; then
+			early=$((early + 1))
+			echo "boot $boots: $(find_splat "$console") before scenario start; booting again" |
+				tee -a "$out/flakes.txt" >&2
+			continue
+		fi
+		for e in "${pending[@]}"; do
+			mkdir -p "$(entry_dir "$e")"
+			echo "FAIL boot did not reach the scenario (qemu exit $qrc): $(find_splat "$console" || tail -n1 "$console")" \
+				>"$(entry_dir "$e")/result.txt"
+			log "$id $e: boot did not reach the scenario"
+		done
+		failed=1
+		break
+	fi
+	if ((qrc == 124)); then ended="timeout after ${limit}s"; else ended="qemu exit $qrc"; fi
+	rest=()
+	for e in "${pending[@]}"; do
+		if tr -d '\r' <"$serial" | grep -qxF "NVMT-BEGIN $e"; then
+			judge "$e" "$console" "$serial" "$ended" "$boots" || failed=1
+		else
+			rest+=("$e")
+		fi
+	done
+	pending=("${rest[@]}")
+done
+((single)) && [[ -f $out/console.boot1.log ]] && mv "$out/console.boot1.log" "$out/console.full.log"
+((failed == 0))
