@@ -54,6 +54,11 @@ struct nvmet_mptcp_cmd *nvmet_mptcp_get_cmd(struct nvmet_mptcp_queue *queue)
 
 static void nvmet_mptcp_grant_data(struct nvmet_mptcp_queue *queue);
 
+/*
+ * io_work only.  The room it gives back may start waiting commands: their
+ * R2Ts go on the send list, a read executes (nvmet may answer at once,
+ * which only queues the response).
+ */
 void nvmet_mptcp_put_cmd(struct nvmet_mptcp_cmd *cmd)
 {
 	struct nvmet_mptcp_queue *queue = cmd->queue;
@@ -127,20 +132,25 @@ static u32 nvmet_mptcp_data_budget(struct nvmet_mptcp_queue *queue)
 				    NVMET_MPTCP_ADMIN_DATA_BUDGET;
 }
 
-/* Whether @len more bytes of data fit now, after those already waiting. */
+/* Whether a buffer of @len bytes fits now, after those already waiting. */
 static bool nvmet_mptcp_data_fits(struct nvmet_mptcp_queue *queue, u32 len)
 {
 	return list_empty(&queue->budget_wait) &&
-	       queue->data_used + len <= nvmet_mptcp_data_budget(queue);
+	       queue->data_used + PAGE_ALIGN(len) <=
+	       nvmet_mptcp_data_budget(queue);
 }
 
-/* The command's buffer of req.transfer_len bytes, charged to its queue. */
-static u16 nvmet_mptcp_alloc_data(struct nvmet_mptcp_cmd *cmd)
+/*
+ * The command's buffer of req.transfer_len bytes, charged to its queue
+ * (in pages, as allocated) unless it is for in-capsule data.
+ */
+static u16 nvmet_mptcp_alloc_data(struct nvmet_mptcp_cmd *cmd, bool charge)
 {
 	if (nvmet_req_alloc_sgls(&cmd->req))
 		return nvmet_mptcp_refuse_cmd(NVMET_MPTCP_REF_BUFFER_ALLOC,
 					      NVME_SC_INTERNAL);
-	cmd->charged = cmd->req.transfer_len;
+	if (charge)
+		cmd->charged = PAGE_ALIGN(cmd->req.transfer_len);
 	cmd->queue->data_used += cmd->charged;
 	cmd->cursor.sg = cmd->req.sg;
 	cmd->cursor.off = 0;
@@ -169,11 +179,10 @@ static void nvmet_mptcp_grant_data(struct nvmet_mptcp_queue *queue)
 
 	while ((cmd = list_first_entry_or_null(&queue->budget_wait,
 					       struct nvmet_mptcp_cmd, entry))) {
-		if (queue->data_used + cmd->req.transfer_len > budget)
+		if (queue->data_used + PAGE_ALIGN(cmd->req.transfer_len) > budget)
 			return;
 		list_del_init(&cmd->entry);
-		cmd->flags &= ~NVMET_MPTCP_CMD_F_WAIT_BUF;
-		status = nvmet_mptcp_alloc_data(cmd);
+		status = nvmet_mptcp_alloc_data(cmd, true);
 		if (status)
 			nvmet_req_complete(&cmd->req, status);
 		else
@@ -241,9 +250,8 @@ int nvmet_mptcp_new_cmd(struct nvmet_mptcp_queue *queue, u32 icd_len)
 		cmd->req.transfer_len = len;
 		/* Data on the wire is taken in; asking for more may wait. */
 		if (icd_len || nvmet_mptcp_data_fits(queue, len)) {
-			status = nvmet_mptcp_alloc_data(cmd);
+			status = nvmet_mptcp_alloc_data(cmd, !icd_len);
 		} else {
-			cmd->flags |= NVMET_MPTCP_CMD_F_WAIT_BUF;
 			list_add_tail(&cmd->entry, &queue->budget_wait);
 			nvmet_mptcp_count_data_wait();
 			return 0;

@@ -30,10 +30,12 @@
 /* The admin queue takes 8 KiB in a capsule whatever the port says. */
 #define NVMET_MPTCP_ADMIN_INLINE_DATA	SZ_8K
 /*
- * Largest data transfer of one command, advertised as MDTS in units of
- * 4 KiB: every byte of it is allocated when the command arrives, so it
- * bounds what one host can pin per outstanding command.
+ * Largest in-capsule data a port may offer: a host that has joined a
+ * controller can keep every slot of a queue full of it (64 MiB for 1024
+ * entries; nvmet-tcp's default of 16 KiB, 16 MiB).
  */
+#define NVMET_MPTCP_MAX_INLINE_DATA	SZ_64K
+/* Largest data transfer of one command, advertised as MDTS in 4 KiB units. */
 #define NVMET_MPTCP_MDTS		9
 #define NVMET_MPTCP_MAX_DATA		(SZ_4K << NVMET_MPTCP_MDTS)
 #define NVMET_MPTCP_BACKLOG		128
@@ -64,15 +66,19 @@
  */
 #define NVMET_MPTCP_MAX_ADMIN_QUEUE_SIZE	32
 /*
- * Command data a queue may hold at once.  A buffer is allocated when its
- * R2T goes out (or, for a read, before it executes); a command that does
- * not fit waits, without an R2T, until earlier ones are answered.  Two
- * commands of MDTS on the admin queue; on an I/O queue as much as a
- * queue of 128 KiB writes keeps in flight.  In-capsule data is counted
- * too, but never waits: it is already on the wire, and is small.
+ * Data buffers a queue may hold at once, beyond in-capsule data (already
+ * on the wire, bounded by the in-capsule size).  A buffer is allocated
+ * when its R2T goes out (or, for a read, before it executes); a command
+ * that does not fit waits, without an R2T, until earlier ones are
+ * answered.  Two commands of MDTS on the admin queue; on an I/O queue
+ * what 128 writes of 128 KiB keep in flight.  Each budget takes at least
+ * one command of MDTS: one that waits then always has a buffer in use
+ * ahead of it, whose release starts it.
  */
 #define NVMET_MPTCP_ADMIN_DATA_BUDGET	(2 * NVMET_MPTCP_MAX_DATA)
 #define NVMET_MPTCP_IO_DATA_BUDGET	SZ_16M
+static_assert(NVMET_MPTCP_MAX_DATA <= NVMET_MPTCP_ADMIN_DATA_BUDGET);
+static_assert(NVMET_MPTCP_MAX_DATA <= NVMET_MPTCP_IO_DATA_BUDGET);
 /* The Do Not Retry bit of an nvmet status. */
 #define NVMET_MPTCP_DNR			0x4000
 /* Transfer tag of the R2T for a Connect command's data (no slot yet). */
@@ -143,10 +149,8 @@ enum {
 	NVMET_MPTCP_CMD_F_R2T		= BIT(3),
 	/* its R2T is out: H2CData for it is welcome */
 	NVMET_MPTCP_CMD_F_H2C_OK	= BIT(4),
-	/* waits on queue->budget_wait for room for its data */
-	NVMET_MPTCP_CMD_F_WAIT_BUF	= BIT(5),
 	/* some of its data failed the data digest: it must not execute */
-	NVMET_MPTCP_CMD_F_BAD_DATA	= BIT(6),
+	NVMET_MPTCP_CMD_F_BAD_DATA	= BIT(5),
 };
 
 enum nvmet_mptcp_send_state {
@@ -175,7 +179,7 @@ struct nvmet_mptcp_cmd {
 	enum nvmet_mptcp_cmd_state state;
 	u32			rbytes;		/* data received from the host */
 	u32			wbytes;		/* data sent to the host */
-	u32			charged;	/* its buffer, in queue->data_used */
+	u32			charged;	/* its share of queue->data_used */
 	struct nvmet_mptcp_cursor cursor;
 
 	/* send side: one PDU header (all are 24 bytes) and its digests */
@@ -234,7 +238,7 @@ struct nvmet_mptcp_queue {
 	u16			nr_cmds;
 	struct list_head	free_list;
 	/* data buffers, io_work only */
-	u32			data_used;	/* bytes, at most the budget */
+	u32			data_used;	/* bytes of R2T and read buffers */
 	struct list_head	budget_wait;	/* commands waiting for room */
 
 	/* receive side, io_work only */
@@ -337,8 +341,8 @@ int nvmet_mptcp_try_recv(struct nvmet_mptcp_queue *queue);
 void nvmet_mptcp_rx_data_for(struct nvmet_mptcp_queue *queue,
 			     struct nvmet_mptcp_cmd *cmd, u32 len,
 			     bool discard);
-int nvmet_mptcp_proto_err(struct nvmet_mptcp_queue *queue, unsigned int reason,
-			  u16 fes,
+int nvmet_mptcp_proto_err(struct nvmet_mptcp_queue *queue,
+			  unsigned int reason, u16 fes,
 			  u32 fei, const char *what, u32 value);
 
 /* tx.c */

@@ -201,14 +201,15 @@ int nvmet_mptcp_add_port(struct nvmet_port *nport)
 
 	/*
 	 * Every in-capsule byte is allocated before the host can be told
-	 * no, so it never exceeds what a command may move at all.
+	 * no, and outside the queue's data budget: keep it small.
 	 */
 	if (nport->inline_data_size < 0)
 		nport->inline_data_size = NVMET_MPTCP_DEF_INLINE_DATA;
-	if (nport->inline_data_size > NVMET_MPTCP_MAX_DATA) {
+	if (nport->inline_data_size > NVMET_MPTCP_MAX_INLINE_DATA) {
 		pr_warn("port %u: inline_data_size %d lowered to %d\n",
-			portid, nport->inline_data_size, NVMET_MPTCP_MAX_DATA);
-		nport->inline_data_size = NVMET_MPTCP_MAX_DATA;
+			portid, nport->inline_data_size,
+			NVMET_MPTCP_MAX_INLINE_DATA);
+		nport->inline_data_size = NVMET_MPTCP_MAX_INLINE_DATA;
 	}
 	port->inline_data_size = nport->inline_data_size;
 	port->protocol = nvmet_mptcp_listen_protocol();

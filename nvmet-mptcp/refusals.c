@@ -3,7 +3,9 @@
  * How often each check refused something a host sent, module-wide, in
  * /sys/kernel/debug/nvmet_mptcp/refusals.  The log lines are rate-limited,
  * so they cannot say how many of what a flood was made of; these can, and
- * tests/scenarios/target-badpdu.sh asserts every sequence by them.  Next
+ * tests/scenarios/target-badpdu.sh asserts every sequence by them (a
+ * host's own H2CTermReq is counted too, as host-term; a data digest error
+ * once per PDU).  Next
  * to it, data_waits: how many commands waited for their queue's data
  * budget (cmd.c), which tells a slow queue from a starved one.
  */
@@ -52,6 +54,7 @@ static const char *const nvmet_mptcp_refusal_names[] = {
 	[NVMET_MPTCP_REF_PORT_PENDING]		= "port-pending",
 	[NVMET_MPTCP_REF_PEER_PENDING]		= "peer-pending",
 };
+
 static_assert(ARRAY_SIZE(nvmet_mptcp_refusal_names) == NVMET_MPTCP_NR_REFUSALS);
 
 static atomic_long_t nvmet_mptcp_refusal_count[NVMET_MPTCP_NR_REFUSALS];

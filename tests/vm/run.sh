@@ -142,17 +142,22 @@ watch_boot() {
 }
 
 # block SERIAL ENTRY: the entry's report lines (between BEGIN and END).
-block() { tr -d '\r' <"$1" | awk -v b="NVMT-BEGIN $2" -v e="NVMT-END $2" '$0 == b { on = 1; next } $0 == e { on = 0 } on'; }
+block() { awk -v b="NVMT-BEGIN $2" -v e="NVMT-END $2" '$0 == b { on = 1; next } $0 == e { on = 0 } on' "$1"; }
 
-# segment CONSOLE ENTRY: the console from the entry's start to the next one's.
+# segment CONSOLE ENTRY: the console from the entry's start to the next
+# one's. The marker is echoed and logged by the kernel: a kernel message may
+# cut into the echo, never into its own line, so a line that ends with it
+# counts.
 segment() {
-	tr -d '\r' <"$1" | awk -v m="$marker $2" -v p="$marker " '
-		$0 == m { on = 1; print; next }
-		on && index($0, p) == 1 { exit }
-		on'
+	awk -v m="$marker $2" -v p="$marker " '
+		function is_m() { return length($0) >= length(m) && substr($0, length($0) - length(m) + 1) == m }
+		!on && is_m() { on = 1; print; next }
+		on && index($0, p) && !is_m() { exit }
+		on' "$1"
 }
 
-# judge ENTRY CONSOLE SERIAL2 ENDED BOOTS: write the entry's results.
+# judge ENTRY CONSOLE SERIAL2 ENDED BOOTS: write the entry's results (both
+# logs without carriage returns).
 judge() {
 	local e=$1 console=$2 serial=$3 ended=$4 dir rc secs line verdict=PASS
 	dir=$(entry_dir "$e")
@@ -162,7 +167,7 @@ judge() {
 	sed -n '/^NVMT-DMESG-BEGIN$/,/^NVMT-DMESG-END$/{//!p}' "$dir/serial2.txt" >"$dir/dmesg.txt"
 	rc=$(sed -n 's/^NVMT-RC: //p' "$dir/serial2.txt")
 	secs=$(sed -n 's/^NVMT-SECONDS: //p' "$dir/serial2.txt")
-	if ! tr -d '\r' <"$serial" | grep -qxF "NVMT-END $e"; then
+	if ! grep -qxF "NVMT-END $e" "$serial"; then
 		line=$(find_splat "$dir/console.log" || tail -n1 "$dir/console.log")
 		verdict="FAIL no report from the guest ($ended): $line"
 	elif [[ $rc != 0 ]]; then
@@ -195,8 +200,10 @@ while ((${#pending[@]})); do
 	console=$tmp/console.$boots serial=$tmp/serial.$boots
 	qrc=0
 	watch_boot "$console" "$serial" "${pending[@]}" || qrc=$?
-	cp "$console" "$out/console.boot$boots.log"
+	# Plain files from here on: grep -q on a pipe would kill its writer.
+	tr -d '\r' <"$console" >"$out/console.boot$boots.log"
 	tr -d '\r' <"$serial" >"$out/serial.boot$boots.txt"
+	console=$out/console.boot$boots.log serial=$out/serial.boot$boots.txt
 	if ! grep -q "$marker" "$console"; then
 		if ((early < 2)) && find_splat "$console" >/dev/null; then
 			early=$((early + 1))
@@ -216,7 +223,7 @@ while ((${#pending[@]})); do
 	if ((qrc == 124)); then ended="timeout after ${limit}s"; else ended="qemu exit $qrc"; fi
 	rest=()
 	for e in "${pending[@]}"; do
-		if tr -d '\r' <"$serial" | grep -qxF "NVMT-BEGIN $e"; then
+		if grep -qxF "NVMT-BEGIN $e" "$serial"; then
 			judge "$e" "$console" "$serial" "$ended" "$boots" || failed=1
 		else
 			rest+=("$e")
@@ -224,5 +231,4 @@ while ((${#pending[@]})); do
 	done
 	pending=("${rest[@]}")
 done
-((single)) && [[ -f $out/console.boot1.log ]] && mv "$out/console.boot1.log" "$out/console.full.log"
 ((failed == 0))
