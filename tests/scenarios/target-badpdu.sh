@@ -52,7 +52,7 @@ logs=/tmp/badpdu
 unreachable=" no-buffer buffer-alloc "
 kmsg_pid=
 cleanup() {
-	[[ -n $kmsg_pid ]] && kill "$kmsg_pid" 2>/dev/null
+	[[ -z $kmsg_pid ]] || kill "$kmsg_pid" 2>/dev/null || true
 	nvme disconnect -n "$nqn" >/dev/null 2>&1 || true
 	tgt_port_del 2 "$nqn" 2>/dev/null || true
 	nvmet_del "$nqn" || true
