@@ -288,12 +288,16 @@ stock_verify() {
 
 NVMT_FIO=(fio --ioengine=libaio --direct=1 --group_reporting)
 
-# fio_verify DEV BS SIZE [IODEPTH]: write with crc32c headers (QD16 unless
-# given), then a separate run reads everything back and verifies it.
+# fio_verify DEV BS SIZE [IODEPTH]: write with crc32c headers at QD16, then
+# a separate run reads everything back and verifies it. With IODEPTH, fio
+# prepares that many writes and submits them at once (under emulation
+# computing a 2 MiB block's checksum takes longer than writing it, so
+# without batching the queue never fills).
 fio_verify() {
 	local dev=$1 bs=$2 size=$3 qd=${4:-16}
 	local job=(--name="verify-$bs" --filename="$dev" --bs="$bs" --size="$size"
 		--rw=write --iodepth="$qd" --verify=crc32c --verify_fatal=1)
+	[[ -z ${4:-} ]] || job+=(--iodepth_batch_submit="$qd")
 	"${NVMT_FIO[@]}" "${job[@]}" --do_verify=0 &&
 		"${NVMT_FIO[@]}" "${job[@]}" --verify_only=1
 }

@@ -68,9 +68,9 @@ declare -a before
 for ((i = 1; i <= paths; i++)); do before[i]=$(ip netns exec target cat "/sys/class/net/t$i/statistics/rx_bytes"); done
 check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 32M
 check fio-verify-128k fio_verify "$NVMT_NSDEV" 128k 128M
-# 2 MiB writes (MDTS) at QD64 ask for 128 MiB at once, 64 MiB a queue even
-# if fio's thread uses both CPUs, four times a queue's data budget: some
-# must wait for room, and the data must still verify.
+# 64 writes of 2 MiB (MDTS) submitted at once ask for 128 MiB, 64 MiB a
+# queue even if fio's thread uses both CPUs, four times a queue's data
+# budget: some must wait for room, and the data must still verify.
 waits=$(cat /sys/kernel/debug/nvmet_mptcp/data_waits)
 check fio-verify-2m fio_verify "$NVMT_NSDEV" 2m 128M 64
 waits=$(($(cat /sys/kernel/debug/nvmet_mptcp/data_waits) - waits))
