@@ -3,8 +3,8 @@
 # announces paths 2..N (signal endpoints), the host opens subflows from its
 # extra addresses.  Every queue must be a real MPTCP connection with extra
 # subflows (one per extra path), every path must carry data, and fio
-# write+verify must pass, with and without digests, also when commands
-# wait for their queue's data budget.
+# write+verify must pass, with and without digests, and with 2 MiB writes
+# beyond a queue's data budget.
 # Arguments: paths=N (2..4, default 2), digests=0 (skip the digest part).
 # nvmt: needs-modules
 #
@@ -68,14 +68,14 @@ declare -a before
 for ((i = 1; i <= paths; i++)); do before[i]=$(ip netns exec target cat "/sys/class/net/t$i/statistics/rx_bytes"); done
 check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 32M
 check fio-verify-128k fio_verify "$NVMT_NSDEV" 128k 128M
-# 64 writes of 2 MiB (MDTS) submitted at once ask for 128 MiB, 64 MiB a
-# queue even if fio's thread uses both CPUs, four times a queue's data
-# budget: some must wait for room, and the data must still verify.
+# 64 writes of 2 MiB (MDTS) submitted at once, more than a queue's data
+# budget: the data must verify whether or not commands waited for room.
+# How many wait depends on how the host's kernel queues them (6.12: 14-96
+# in runs here; 6.1: none in three), so it is a figure; target-badpdu
+# asserts the budget itself.
 waits=$(cat /sys/kernel/debug/nvmet_mptcp/data_waits)
 check fio-verify-2m fio_verify "$NVMT_NSDEV" 2m 128M 64
-waits=$(($(cat /sys/kernel/debug/nvmet_mptcp/data_waits) - waits))
-echo "commands that waited for their queue's data budget: $waits"
-check data-budget-waits test "$waits" -gt 0
+figure data-waits $(($(cat /sys/kernel/debug/nvmet_mptcp/data_waits) - waits))
 for ((i = 1; i <= paths; i++)); do
 	after=$(ip netns exec target cat "/sys/class/net/t$i/statistics/rx_bytes")
 	delta=$(((after - before[i]) / 1048576))
