@@ -70,7 +70,7 @@ check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 32M
 check fio-verify-128k fio_verify "$NVMT_NSDEV" 128k 128M
 # 64 writes of 2 MiB (MDTS) submitted at once, more than a queue's data
 # budget: the data must verify whether or not commands waited for room.
-# How many wait depends on how the host's kernel queues them (6.12: 14-96
+# How many wait depends on how the host's kernel queues them (6.12: 14-200
 # in runs here; 6.1: none in three), so it is a figure; target-badpdu
 # asserts the budget itself.
 waits=$(cat /sys/kernel/debug/nvmet_mptcp/data_waits)
