@@ -76,8 +76,11 @@ reset_between() {
 			while read -r m; do rmmod "$m" 2>/dev/null; done
 	done
 	# The guest's own /etc, in RAM: put back as booted.
-	find /etc -mindepth 1 -delete && cp -a /run/etc.boot/. /etc
-	find /tmp -mindepth 1 -delete 2>/dev/null
+	# (busybox find has no -delete.)
+	shopt -s dotglob nullglob
+	(cd /etc && rm -rf -- *) && cp -a /run/etc.boot/. /etc
+	(cd /tmp && rm -rf -- *)
+	shopt -u dotglob nullglob
 	left=$(awk '$1 ~ /^(nvme|nvmet|null_blk|mptcp_compat)/ { printf "%s ", $1 }' /proc/modules)
 	[[ -z $left ]] || echo "NVMT: reset left modules loaded: $left" | tee /dev/kmsg
 }
