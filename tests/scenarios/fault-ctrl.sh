@@ -8,7 +8,8 @@
 #    disabled (its I/O fails cleanly, the other namespace carries on);
 #  - churn: 4 controllers connect and disconnect while fio runs on a fifth;
 #    afterwards controllers, module references and MPTCP sockets are back
-#    to where they were;
+#    to where they were, and kernel memory (slab) to within what one round
+#    held;
 #  - all paths lost for longer than ctrl_loss_tmo: the I/O fails and the
 #    controller goes within ctrl_loss_tmo + 2 x reconnect_delay of the error
 #    recovery, nothing hangs.
@@ -60,6 +61,9 @@ subsys_del() {
 
 refcnt() { cat "/sys/module/${1//-/_}/refcnt"; }
 mptcp_socks() { ip netns exec "$1" cat /proc/net/protocols | awk '$1 == "MPTCP" { print $3 }'; }
+# slab_kib: unreclaimable slab memory (kmalloc included), in KiB; host and
+# target share the kernel.
+slab_kib() { awk '$1 == "SUnreclaim:" { print $2 }' /proc/meminfo; }
 # The accounting that must come back after churn, one line.
 footprint() {
 	echo "controllers=$(find /sys/class/nvme -mindepth 1 -maxdepth 1 | wc -l)" \
@@ -154,14 +158,17 @@ if ((rounds > 0)); then
 	sleep 1
 	before=$(footprint)
 	echo "before: $before"
+	slab_before=$(slab_kib)
 	dmesg_mark
 	fio_start "$dev" 600 churn
+	slab_held=
 	churn() {
 		local r c
 		for ((r = 1; r <= rounds; r++)); do
 			for c in 1 2 3 4; do
 				nvme_connect host mptcp 10.10.1.1 4420 "$base-c$c" >/dev/null || return
 			done
+			if ((r == 1)); then slab_held=$(($(slab_kib) - slab_before)); fi
 			for c in 1 2 3 4; do nvme_disconnect "$base-c$c" || return; done
 		done
 	}
@@ -172,6 +179,14 @@ if ((rounds > 0)); then
 	same_footprint() { [[ $(footprint) == "$before" ]]; }
 	check footprint-back wait_until 15 same_footprint
 	echo "after: $(footprint)"
+	# Kernel memory (slab, kmalloc included) must come back to within what
+	# one round's 4 controllers (and fio's I/O) held: a leak of anything a
+	# controller allocates, once per round, would leave rounds times that.
+	sleep 2
+	slab_left=$(($(slab_kib) - slab_before))
+	figure slab-held-4-controllers "${slab_held:-?}" KiB
+	figure slab-left-after-churn "$slab_left" KiB
+	check slab-back test "$slab_left" -lt "${slab_held:-0}"
 	for c in 1 2 3 4; do check "churn-subsys-del-$c" subsys_del "$base-c$c"; done
 else
 	skip churn "rounds=0"
