@@ -25,11 +25,11 @@ rpm_version=$(sed -n 's/^Version:[[:space:]]*//p' "$top/packaging/rpm/nvme-mptcp
 	die "packaging/rpm/nvme-mptcp-dkms.spec says $rpm_version, dkms.conf says $version"
 
 # What the packages are built from: the DKMS build set (as in debian/rules
-# and the spec), dkms.conf, the modprobe.d file and the README. Files as git
+# and the spec), dkms.conf, the modprobe.d file, the tools and the README. Files as git
 # sees them (tracked or new, not ignored), never build products of a tree
 # that was built in place.
 shipped=(Makefile Kbuild dkms.conf README.md btf-abi kcompat mptcp-compat nvme-mptcp-host nvmet-mptcp
-	packaging/modprobe.d packaging/kernel packaging/debian packaging/rpm)
+	packaging/modprobe.d packaging/kernel packaging/debian packaging/rpm tools)
 list_sources() {
 	if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
 		git -C "$top" ls-files -co --exclude-standard -- "${shipped[@]}"

@@ -111,6 +111,18 @@ check_listing() {
 	((bad == 0)) || fail "package contents wrong (see above)"
 }
 
+# check_rejoin_listing MANPAGE < "MODE PATH" lines: nvme-mptcp-rejoin, its
+# unit and its manual page are shipped.
+check_rejoin_listing() {
+	local listing
+	listing=$(cat)
+	grep -Eq "^-rwx.* /usr/sbin/nvme-mptcp-rejoin\$" <<<"$listing" ||
+		fail "no executable /usr/sbin/nvme-mptcp-rejoin"
+	grep -Eq " (/usr)?/lib/systemd/system/nvme-mptcp-rejoin\.service\$" <<<"$listing" ||
+		fail "missing: nvme-mptcp-rejoin.service"
+	grep -q " $1\$" <<<"$listing" || fail "missing: $1"
+}
+
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$top/dkms.conf")
 srcdir=/usr/src/nvme-mptcp-$version
 
@@ -123,6 +135,7 @@ check_deb() {
 			fail "no executable kernel hook /etc/kernel/$h/nvme-mptcp-dkms"
 	done
 	grep -q " /etc/modprobe.d/nvme-mptcp.conf\$" <<<"$listing" || fail "missing: /etc/modprobe.d/nvme-mptcp.conf"
+	check_rejoin_listing /usr/share/man/man8/nvme-mptcp-rejoin.8.gz <<<"$listing"
 	dpkg-deb -f "$deb" Depends | tee /dev/stderr | grep -q 'dkms (>= ' || fail "no versioned dkms dependency"
 	local d
 	for d in python3 make xz-utils zstd lz4 lzop; do
@@ -133,6 +146,8 @@ check_deb() {
 check_rpm() {
 	rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$rpm" |
 		check_listing "$srcdir" /usr/lib/modprobe.d/nvmet-mptcp.conf
+	rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' "$rpm" |
+		check_rejoin_listing /usr/share/man/man8/nvme-mptcp-rejoin.8
 	echo "rpm -qlp:"
 	rpm -qlp "$rpm" | grep -v "^$srcdir/.*/"
 	local d reqs
@@ -171,6 +186,15 @@ apt_install() {
 install_deb() {
 	cp "$deb" "$root/tmp/"
 	apt_install "$1" "/tmp/${deb##*/}" openssl
+}
+
+# rejoin_installed: nvme-mptcp-rejoin is installed, its service is not
+# enabled (it changes MPTCP endpoints: the user turns it on), and it runs.
+rejoin_installed() {
+	[[ -x $root/usr/sbin/nvme-mptcp-rejoin ]] || fail "no executable /usr/sbin/nvme-mptcp-rejoin"
+	[[ ! -e $root/etc/systemd/system/multi-user.target.wants/nvme-mptcp-rejoin.service ]] ||
+		fail "the package enabled nvme-mptcp-rejoin.service"
+	in_chroot nvme-mptcp-rejoin -n -1 || fail "nvme-mptcp-rejoin -n -1 failed"
 }
 
 # The README's recipe without packages: the source tree in /usr/src, then
@@ -357,6 +381,7 @@ for s in "${suites[@]}"; do
 	fi
 	if check "$s" deb-install "$out/$s/install.log" install_deb "$s"; then
 		in_chroot dkms status >>"$out/$s/install.log" 2>&1 || true
+		check "$s" rejoin-installed-off "$out/$s/rejoin.log" rejoin_installed || true
 		# The package's own postinst built for every kernel with headers.
 		built_at_install=()
 		for k in "${ids[@]}"; do

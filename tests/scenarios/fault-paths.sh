@@ -5,6 +5,8 @@
 #    initial subflow), then given back one by one. No I/O or verify error,
 #    no controller reset, and every path carries data again within 10 s;
 #  - flapping: path 2 lost and given back every second;
+#  - long outage: path 2 lost until TCP gives up on its subflows; once it is
+#    back, nvme-mptcp-rejoin has it carry data again within 10 s;
 #  - backup: a backup path carries next to nothing while a regular path
 #    lives, and takes the I/O when the last regular path dies;
 #  - all paths lost for a few seconds: the I/O waits and completes;
@@ -44,6 +46,15 @@ cleanup() {
 	topo_destroy
 }
 trap cleanup EXIT
+
+# subflow_lost I: some MPTCP connection of the host has no established
+# subflow from path I's endpoint any more.
+subflow_lost() {
+	local conns sf
+	conns=$(ip netns exec host ss -HMn state established | wc -l)
+	sf=$(ip netns exec host ss -HtniO state established | grep -c "(id:$1)" || true)
+	((sf < conns))
+}
 
 # every_path_carries: each of the 4 paths sends at least 256 KiB within 10 s.
 every_path_carries() {
@@ -133,6 +144,39 @@ figure longest-io-flapping "$(lat_max flap 0 999999999)" ms
 n=$(resets)
 figure resets-flapping "$n"
 check no-controller-reset-flapping test "$n" -eq 0
+
+say "long outage: path 2's subflows die, nvme-mptcp-rejoin brings them back"
+# TCP gives up on a subflow after tcp_retries2 timeouts: 3 instead of 15
+# makes a 15-minute outage a few seconds long. The kernel then never opens
+# a subflow on that path again for those connections (README, Behaviour
+# under failure); nvme-mptcp-rejoin does, once the path answers.
+dmesg_mark
+fio_start "$dev" $((45 + secs)) rejoin
+sleep 1
+retries=$(ip netns exec host sysctl -n net.ipv4.tcp_retries2)
+for ns in host target; do ip netns exec "$ns" sysctl -qw net.ipv4.tcp_retries2=3; done
+path_lose blackhole 2
+t=$(fio_now)
+check path2-subflow-died wait_until 40 subflow_lost 2
+figure subflow-died-after "$(($(fio_now) - t))" ms
+for ns in host target; do ip netns exec "$ns" sysctl -qw "net.ipv4.tcp_retries2=$retries"; done
+path_restore blackhole 2
+b2=$(path_tx 2)
+sleep 5
+figure path2-bytes-5s-kernel-alone "$(($(path_tx 2) - b2))" bytes
+t=$(fio_now)
+ip netns exec host nvme-mptcp-rejoin -i 1 >"$FAULT_DIR/rejoin.log" 2>&1 &
+rejoin_pid=$!
+check path2-carries-after-rejoin path_carries 2 262144 10
+figure path2-back-after-rejoin "$(($(fio_now) - t))" ms
+kill "$rejoin_pid" 2>/dev/null || echo "nvme-mptcp-rejoin had stopped"
+wait "$rejoin_pid" || true
+cat "$FAULT_DIR/rejoin.log"
+check rejoin-said-so grep -q "endpoint 2 .* adding it again" "$FAULT_DIR/rejoin.log"
+check fio-verify-through-rejoin fio_end
+n=$(resets)
+figure resets-rejoin "$n"
+check no-controller-reset-rejoin test "$n" -eq 0
 
 say "backup: path 4 marked backup"
 require backup-flag ip -n host mptcp endpoint change id 4 backup

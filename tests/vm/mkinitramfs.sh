@@ -98,6 +98,8 @@ for src in "$NVMT_VM_DIR"/../tools/*.c; do
 	gcc -O2 -Wall -Werror -static -o "$stage/usr/bin/${name%.c}" "$src" ||
 		die "cannot build test tool $src"
 done
+# The tools the packages install next to the modules.
+install -m 0755 "$NVMT_VM_DIR/../../tools/nvme-mptcp-rejoin" "$stage/usr/sbin/"
 for t in modprobe insmod rmmod lsmod depmod modinfo; do ln -s /usr/bin/kmod "$stage/usr/sbin/$t"; done
 # busybox supplies the small tools, last in PATH: its own `ip` lacks netns
 # support and must never shadow iproute2.

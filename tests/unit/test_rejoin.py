@@ -1,0 +1,176 @@
+# SPDX-License-Identifier: GPL-2.0
+"""tools/nvme-mptcp-rejoin against stand-ins for ip, ss and ping.
+
+The stand-ins print what the real tools print (lines taken from a 6.12
+guest) and log every call, so each test reads which endpoints the tool
+deleted and added again, and in what words.
+"""
+
+import os
+import stat
+import subprocess
+import tempfile
+import time
+import unittest
+
+TOOL = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                    "..", "..", "tools", "nvme-mptcp-rejoin")
+
+CONN = ("0      0      10.10.1.2:{port} 10.10.1.1:4420 subflows:3 subflows_max:8 "
+        "add_addr_accepted_max:8 remote_key token:{token} write_seq:3baa891fe918c4d8 "
+        "snd_una:3baa891fe918c4d8 rcv_nxt:f019f805778c14d2")
+SUBFLOW = ("0      0      {src}:{port} 10.10.1.1:4420 bbr wscale:10,10 rto:204 "
+           "rtt:0.026/0.011 mss:1448 tcp-ulp-mptcp flags:Jjec "
+           "token:d273fd01(id:0)/{token}(id:{id}) seq:f019f805778c14d2 sfseq:0 "
+           "ssnoff:3c42a6e6 maplen:0")
+ENDPOINTS = ("10.10.2.2 id 2 subflow dev h2 \n"
+             "10.10.3.2 id 3 subflow backup dev h3 \n"
+             "10.10.4.1 id 4 signal dev h4 \n")
+
+STUB_IP = r"""#!/bin/bash
+echo "ip $*" >>"$STUB/calls"
+case "$*" in
+"mptcp endpoint show") cat "$STUB/endpoints" ;;
+"-o link show dev "*) grep -q "^${5}$" "$STUB/down" 2>/dev/null &&
+	echo "5: $5: <BROADCAST,MULTICAST> mtu 1500 state DOWN" ||
+	echo "5: $5: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP" ;;
+"-o addr show dev "*) n=${5#h}; echo "5: $5    inet 10.10.$n.2/24 scope global $5" ;;
+"mptcp endpoint delete id "*|"mptcp endpoint add "*) ;;
+*) echo "stub ip: unexpected: $*" >&2; exit 1 ;;
+esac
+"""
+STUB_SS = r"""#!/bin/bash
+echo "ss $*" >>"$STUB/calls"
+case "$*" in
+"-HMniO state established") cat "$STUB/conns" ;;
+"-HtniO state established state syn-sent") cat "$STUB/subflows" ;;
+*) echo "stub ss: unexpected: $*" >&2; exit 1 ;;
+esac
+"""
+STUB_PING = r"""#!/bin/bash
+echo "ping $*" >>"$STUB/calls"
+[[ ! -e $STUB/no-answer ]]
+"""
+
+
+class Rejoin(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.stub = self.dir.name
+        for name, text in (("ip", STUB_IP), ("ss", STUB_SS), ("ping", STUB_PING)):
+            path = os.path.join(self.stub, name)
+            with open(path, "w") as f:
+                f.write(text)
+            os.chmod(path, stat.S_IRWXU)
+        self.write("endpoints", ENDPOINTS)
+        self.write("calls", "")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def write(self, name, text):
+        with open(os.path.join(self.stub, name), "w") as f:
+            f.write(text)
+
+    def state(self, conns, subflows):
+        """conns: tokens; subflows: (token, endpoint id) pairs."""
+        self.write("conns", "".join(CONN.format(port=40000 + i, token=t) + "\n"
+                                    for i, t in enumerate(conns)))
+        self.write("subflows", "".join(
+            SUBFLOW.format(src=f"10.10.{i}.2%h{i}", port=50000 + n, token=t, id=i) + "\n"
+            for n, (t, i) in enumerate(subflows)))
+
+    def run_tool(self, *args, timeout=10):
+        env = dict(os.environ, STUB=self.stub,
+                   PATH=self.stub + ":" + os.environ["PATH"])
+        res = subprocess.run(["bash", TOOL, *args], env=env, capture_output=True,
+                             text=True, timeout=timeout)
+        with open(os.path.join(self.stub, "calls")) as f:
+            calls = [c for c in f.read().splitlines() if " endpoint delete" in c
+                     or " endpoint add" in c or c.startswith("ping")]
+        return res, calls
+
+    def test_nothing_to_do_when_every_connection_has_its_subflows(self):
+        self.state(["aaaa0001", "aaaa0002"],
+                   [("aaaa0001", 2), ("aaaa0001", 3), ("aaaa0002", 2), ("aaaa0002", 3)])
+        res, calls = self.run_tool("-1")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(calls, [])
+        self.assertEqual(res.stdout, "")
+
+    def test_readds_the_endpoint_a_connection_lost_as_it_was(self):
+        self.state(["aaaa0001", "aaaa0002"],
+                   [("aaaa0001", 2), ("aaaa0001", 3), ("aaaa0002", 3)])
+        res, calls = self.run_tool("-1")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(calls, ["ping -c 1 -W 1 -I h2 10.10.1.1",
+                                 "ip mptcp endpoint delete id 2",
+                                 "ip mptcp endpoint add 10.10.2.2 id 2 subflow dev h2"])
+        self.assertIn("endpoint 2 (10.10.2.2 dev h2): 1 of 2 connections", res.stdout)
+
+    def test_keeps_flags_such_as_backup(self):
+        self.state(["aaaa0001"], [("aaaa0001", 2)])
+        res, calls = self.run_tool("-1")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("ip mptcp endpoint add 10.10.3.2 id 3 subflow backup dev h3", calls)
+        self.assertNotIn("ip mptcp endpoint delete id 2", calls)
+
+    def test_a_connection_being_joined_counts_as_having_it(self):
+        # syn-sent subflows come in the same listing as established ones.
+        self.state(["aaaa0001"], [("aaaa0001", 2), ("aaaa0001", 3)])
+        _, calls = self.run_tool("-1")
+        self.assertEqual(calls, [])
+
+    def test_leaves_signal_endpoints_alone(self):
+        self.write("endpoints", "10.10.4.1 id 4 signal dev h4 \n")
+        self.state(["aaaa0001"], [])
+        _, calls = self.run_tool("-1")
+        self.assertEqual(calls, [])
+
+    def test_waits_while_the_device_is_down(self):
+        self.write("down", "h2\nh3\n")
+        self.state(["aaaa0001"], [])
+        _, calls = self.run_tool("-1")
+        self.assertEqual(calls, [])
+
+    def test_waits_while_the_peer_does_not_answer_on_that_path(self):
+        self.write("no-answer", "")
+        self.state(["aaaa0001"], [])
+        _, calls = self.run_tool("-1")
+        self.assertEqual([c for c in calls if not c.startswith("ping")], [])
+        self.assertIn("ping -c 1 -W 1 -I h2 10.10.1.1", calls)
+
+    def test_dry_run_changes_nothing(self):
+        self.state(["aaaa0001"], [("aaaa0001", 3)])
+        res, calls = self.run_tool("-n", "-1")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual([c for c in calls if not c.startswith("ping")], [])
+        self.assertIn("adding it again", res.stdout)
+
+    def test_no_connections_no_work(self):
+        self.state([], [])
+        res, calls = self.run_tool("-1")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(calls, [])
+
+    def test_backs_off_when_adding_again_does_not_help(self):
+        # A peer that never accepts the join: one attempt, then 5 s of quiet.
+        self.state(["aaaa0001"], [("aaaa0001", 3)])
+        env = dict(os.environ, STUB=self.stub,
+                   PATH=self.stub + ":" + os.environ["PATH"])
+        proc = subprocess.Popen(["bash", TOOL, "-i", "1"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3.5)
+        proc.terminate()
+        out, err = proc.communicate(timeout=10)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertEqual(out.count("adding it again"), 1, out)
+
+    def test_bad_usage(self):
+        res, _ = self.run_tool("-i", "0")
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("usage", res.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
