@@ -52,9 +52,11 @@ trap cleanup EXIT
 subflow_lost() {
 	local conns sf
 	conns=$(ip netns exec host ss -HMn state established | wc -l)
-	sf=$(ip netns exec host ss -HtniO state established | grep -c "(id:$1)" || true)
+	sf=$(ip netns exec host ss -HtniO state established |
+		{ grep -o "/[0-9a-f]*(id:$1)" || true; } | sort -u | wc -l)
 	((sf < conns))
 }
+subflow_back() { ! subflow_lost "$1"; }
 
 # every_path_carries: each of the 4 paths sends at least 256 KiB within 10 s.
 every_path_carries() {
@@ -149,7 +151,9 @@ say "long outage: path 2's subflows die, nvme-mptcp-rejoin brings them back"
 # TCP gives up on a subflow after tcp_retries2 timeouts: 3 instead of 15
 # makes a 15-minute outage a few seconds long. The kernel then never opens
 # a subflow on that path again for those connections (README, Behaviour
-# under failure); nvme-mptcp-rejoin does, once the path answers.
+# under failure): the path comes back for 5 s to show it. Lost again, with
+# nvme-mptcp-rejoin running as a user would have it, and given back: from
+# then on the path must carry data within 10 s.
 dmesg_mark
 fio_start "$dev" $((45 + secs)) rejoin
 sleep 1
@@ -163,16 +167,29 @@ for ns in host target; do ip netns exec "$ns" sysctl -qw "net.ipv4.tcp_retries2=
 path_restore blackhole 2
 b2=$(path_tx 2)
 sleep 5
-figure path2-bytes-5s-kernel-alone "$(($(path_tx 2) - b2))" bytes
-t=$(fio_now)
+b2=$(($(path_tx 2) - b2))
+figure path2-bytes-5s-kernel-alone "$b2" bytes
+# What this phase is for: if a kernel brings the path back by itself, the
+# README's account (and this check) need a second look.
+check kernel-alone-leaves-path2-idle test "$b2" -lt 65536
+path_lose blackhole 2
 ip netns exec host nvme-mptcp-rejoin -i 1 >"$FAULT_DIR/rejoin.log" 2>&1 &
 rejoin_pid=$!
-check path2-carries-after-rejoin path_carries 2 262144 10
-figure path2-back-after-rejoin "$(($(fio_now) - t))" ms
-kill "$rejoin_pid" 2>/dev/null || echo "nvme-mptcp-rejoin had stopped"
-wait "$rejoin_pid" || true
+sleep 2
+path_restore blackhole 2
+t=$(fio_now)
+check path2-carries-after-return path_carries 2 262144 10
+figure path2-back-after-return "$(($(fio_now) - t))" ms
+check every-connection-has-path2-again wait_until 10 subflow_back 2
+check rejoin-still-running kill -0 "$rejoin_pid"
+rc=0
+kill "$rejoin_pid" 2>/dev/null || true
+wait "$rejoin_pid" || rc=$?
 cat "$FAULT_DIR/rejoin.log"
-check rejoin-said-so grep -q "endpoint 2 .* adding it again" "$FAULT_DIR/rejoin.log"
+check rejoin-exit-status test "$rc" -eq 0
+readds=$(grep -c "endpoint 2 .* adding it again" "$FAULT_DIR/rejoin.log" || true)
+figure rejoin-readds "$readds"
+check rejoin-readded-once-or-twice test "$readds" -ge 1 -a "$readds" -le 2
 check fio-verify-through-rejoin fio_end
 n=$(resets)
 figure resets-rejoin "$n"

@@ -34,16 +34,27 @@ case "$*" in
 "-o link show dev "*) grep -q "^${5}$" "$STUB/down" 2>/dev/null &&
 	echo "5: $5: <BROADCAST,MULTICAST> mtu 1500 state DOWN" ||
 	echo "5: $5: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP" ;;
-"-o addr show dev "*) n=${5#h}; echo "5: $5    inet 10.10.$n.2/24 scope global $5" ;;
-"mptcp endpoint delete id "*|"mptcp endpoint add "*) ;;
+"-o addr show dev "*) n=${5#h}
+	echo "5: $5    inet 10.10.$n.2/24 brd 10.10.$n.255 scope global $5"
+	echo "5: $5    inet6 fe80::1:$n/64 scope link" ;;
+"mptcp endpoint delete id "*) ;;
+"mptcp endpoint add "*)
+	if [[ -s $STUB/add-fails ]]; then
+		n=$(cat "$STUB/add-fails"); echo $((n - 1)) >"$STUB/add-fails"
+		((n > 0)) && { echo "Error: refused" >&2; exit 1; }
+	fi ;;
 *) echo "stub ip: unexpected: $*" >&2; exit 1 ;;
 esac
 """
+# Two states asked for: ss prints a State column.
 STUB_SS = r"""#!/bin/bash
 echo "ss $*" >>"$STUB/calls"
 case "$*" in
 "-HMniO state established") cat "$STUB/conns" ;;
-"-HtniO state established state syn-sent") cat "$STUB/subflows" ;;
+"-HMlnO") cat "$STUB/listeners" 2>/dev/null || true ;;
+"-HtniO state established state syn-sent")
+	sed 's/^/ESTAB /' "$STUB/subflows"
+	sed 's/^/SYN-SENT /' "$STUB/joining" 2>/dev/null || true ;;
 *) echo "stub ss: unexpected: $*" >&2; exit 1 ;;
 esac
 """
@@ -51,13 +62,21 @@ STUB_PING = r"""#!/bin/bash
 echo "ping $*" >>"$STUB/calls"
 [[ ! -e $STUB/no-answer ]]
 """
+STUB_SYSCTL = r"""#!/bin/bash
+case "$*" in
+"-n net.mptcp.path_manager") cat "$STUB/path_manager" 2>/dev/null || echo kernel ;;
+"-n net.mptcp.pm_type") echo 0 ;;
+*) exit 1 ;;
+esac
+"""
 
 
 class Rejoin(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
         self.stub = self.dir.name
-        for name, text in (("ip", STUB_IP), ("ss", STUB_SS), ("ping", STUB_PING)):
+        for name, text in (("ip", STUB_IP), ("ss", STUB_SS), ("ping", STUB_PING),
+                           ("sysctl", STUB_SYSCTL)):
             path = os.path.join(self.stub, name)
             with open(path, "w") as f:
                 f.write(text)
@@ -72,19 +91,21 @@ class Rejoin(unittest.TestCase):
         with open(os.path.join(self.stub, name), "w") as f:
             f.write(text)
 
-    def state(self, conns, subflows):
-        """conns: tokens; subflows: (token, endpoint id) pairs."""
+    def state(self, conns, subflows, joining=()):
+        """conns: tokens; subflows, joining: (token, endpoint id) pairs."""
         self.write("conns", "".join(CONN.format(port=40000 + i, token=t) + "\n"
                                     for i, t in enumerate(conns)))
-        self.write("subflows", "".join(
-            SUBFLOW.format(src=f"10.10.{i}.2%h{i}", port=50000 + n, token=t, id=i) + "\n"
-            for n, (t, i) in enumerate(subflows)))
+        for name, pairs in (("subflows", subflows), ("joining", joining)):
+            self.write(name, "".join(
+                SUBFLOW.format(src=f"10.10.{i}.2%h{i}", port=50000 + n, token=t, id=i) + "\n"
+                for n, (t, i) in enumerate(pairs)))
 
-    def run_tool(self, *args, timeout=10):
+    def run_tool(self, *args, timeout=10, rc=0):
         env = dict(os.environ, STUB=self.stub,
                    PATH=self.stub + ":" + os.environ["PATH"])
         res = subprocess.run(["bash", TOOL, *args], env=env, capture_output=True,
                              text=True, timeout=timeout)
+        self.assertEqual(res.returncode, rc, res.stderr)
         with open(os.path.join(self.stub, "calls")) as f:
             calls = [c for c in f.read().splitlines() if " endpoint delete" in c
                      or " endpoint add" in c or c.startswith("ping")]
@@ -116,13 +137,70 @@ class Rejoin(unittest.TestCase):
         self.assertNotIn("ip mptcp endpoint delete id 2", calls)
 
     def test_a_connection_being_joined_counts_as_having_it(self):
-        # syn-sent subflows come in the same listing as established ones.
-        self.state(["aaaa0001"], [("aaaa0001", 2), ("aaaa0001", 3)])
+        self.state(["aaaa0001"], [("aaaa0001", 3)], joining=[("aaaa0001", 2)])
+        _, calls = self.run_tool("-1")
+        self.assertEqual(calls, [])
+
+    def test_the_first_subflow_from_the_endpoint_address_counts(self):
+        # The initial subflow's local id is 0 whatever endpoint it is on.
+        self.write("endpoints", "10.10.2.2 id 2 subflow dev h2 \n")
+        self.write("subflows", SUBFLOW.format(src="10.10.2.2", port=1, token="aaaa0001",
+                                              id=0) + "\n")
+        self.write("conns", CONN.format(port=1, token="aaaa0001") + "\n")
+        _, calls = self.run_tool("-1")
+        self.assertEqual(calls, [])
+
+    def test_tokens_match_whatever_their_leading_zeros(self):
+        # ss prints a connection's token %x and a subflow's %04x.
+        self.write("endpoints", "10.10.2.2 id 2 subflow dev h2 \n")
+        self.write("conns", CONN.format(port=1, token="abc") + "\n")
+        self.write("subflows", SUBFLOW.format(src="10.10.2.2%h2", port=1, token="0abc",
+                                              id=2) + "\n")
+        _, calls = self.run_tool("-1")
+        self.assertEqual(calls, [])
+
+    def test_skips_fallback_passive_and_other_family_connections(self):
+        self.write("endpoints", "10.10.2.2 id 2 subflow dev h2 \n")
+        self.write("conns",
+                   CONN.format(port=1, token="aaaa0001").replace("subflows:3", "fallback") + "\n"
+                   + CONN.format(port=4420, token="aaaa0002") + "\n"
+                   + "0 0 [fd00::2]:40001 [fd00::1]:4420 subflows:1 token:aaaa0003\n")
+        self.write("listeners", "LISTEN 0 128 0.0.0.0:4420 0.0.0.0:*\n")
+        self.write("subflows", "")
+        _, calls = self.run_tool("-1")
+        self.assertEqual(calls, [])
+
+    def test_never_deletes_an_endpoint_it_could_not_add_back(self):
+        self.write("endpoints", "10.10.2.2 id 2 subflow rawflags 20 dev h2 \n")
+        self.state(["aaaa0001"], [])
+        res, calls = self.run_tool("-1")
+        self.assertEqual(calls, [])
+        self.assertIn("does not know (rawflags)", res.stdout)
+
+    def test_adds_back_on_the_next_pass_what_the_kernel_refused(self):
+        self.write("add-fails", "1")
+        self.state(["aaaa0001"], [("aaaa0001", 3)])
+        env = dict(os.environ, STUB=self.stub,
+                   PATH=self.stub + ":" + os.environ["PATH"])
+        proc = subprocess.Popen(["bash", TOOL, "-i", "1"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(2.5)
+        proc.terminate()
+        out, err = proc.communicate(timeout=10)
+        self.assertEqual(proc.returncode, 0, err)
+        with open(os.path.join(self.stub, "calls")) as f:
+            adds = [c for c in f.read().splitlines() if " endpoint add" in c]
+        self.assertEqual(adds, ["ip mptcp endpoint add 10.10.2.2 id 2 subflow dev h2"] * 2, out)
+        self.assertIn("could not add it back yet", out)
+
+    def test_nothing_under_the_userspace_path_manager(self):
+        self.write("path_manager", "userspace")
+        self.state(["aaaa0001"], [])
         _, calls = self.run_tool("-1")
         self.assertEqual(calls, [])
 
     def test_leaves_signal_endpoints_alone(self):
-        self.write("endpoints", "10.10.4.1 id 4 signal dev h4 \n")
+        self.write("endpoints", "10.10.4.1 id 4 signal dev h4 \n10.10.2.2 id 2 signal subflow dev h2 \n")
         self.state(["aaaa0001"], [])
         _, calls = self.run_tool("-1")
         self.assertEqual(calls, [])
@@ -154,7 +232,8 @@ class Rejoin(unittest.TestCase):
         self.assertEqual(calls, [])
 
     def test_backs_off_when_adding_again_does_not_help(self):
-        # A peer that never accepts the join: one attempt, then 5 s of quiet.
+        # A peer that never accepts the join: missing in two passes, one
+        # attempt, then 5 s of quiet.
         self.state(["aaaa0001"], [("aaaa0001", 3)])
         env = dict(os.environ, STUB=self.stub,
                    PATH=self.stub + ":" + os.environ["PATH"])
@@ -167,8 +246,7 @@ class Rejoin(unittest.TestCase):
         self.assertEqual(out.count("adding it again"), 1, out)
 
     def test_bad_usage(self):
-        res, _ = self.run_tool("-i", "0")
-        self.assertEqual(res.returncode, 2)
+        res, _ = self.run_tool("-i", "0", rc=2)
         self.assertIn("usage", res.stderr)
 
 

@@ -78,7 +78,8 @@ reset_between() {
 	# The guest's own /etc, in RAM: put back as booted.
 	# (busybox find has no -delete.)
 	shopt -s dotglob nullglob
-	(cd /etc && rm -rf -- *) && cp -a /run/etc.boot/. /etc
+	(cd /etc && rm -rf -- *)
+	cp -a /run/etc.boot/. /etc
 	(cd /tmp && rm -rf -- *)
 	shopt -u dotglob nullglob
 	left=$(awk '$1 ~ /^(nvme|nvmet|null_blk|mptcp_compat)/ { printf "%s ", $1 }' /proc/modules)
