@@ -41,7 +41,7 @@ case "$*" in
 "mptcp endpoint add "*)
 	if [[ -s $STUB/add-fails ]]; then
 		n=$(cat "$STUB/add-fails"); echo $((n - 1)) >"$STUB/add-fails"
-		((n > 0)) && { echo "Error: refused" >&2; exit 1; }
+		if ((n > 0)); then echo "Error: refused" >&2; exit 1; fi
 	fi ;;
 *) echo "stub ip: unexpected: $*" >&2; exit 1 ;;
 esac
@@ -150,6 +150,23 @@ class Rejoin(unittest.TestCase):
         _, calls = self.run_tool("-1")
         self.assertEqual(calls, [])
 
+    def test_a_v4_mapped_first_subflow_counts(self):
+        # An AF_INET6 socket to an IPv4 peer: its first subflow's address.
+        self.write("endpoints", "10.10.2.2 id 2 subflow dev h2 \n")
+        self.write("conns", CONN.format(port=1, token="aaaa0001") + "\n")
+        self.write("subflows", SUBFLOW.format(src="[::ffff:10.10.2.2]", port=1,
+                                              token="aaaa0001", id=0) + "\n")
+        _, calls = self.run_tool("-1")
+        self.assertEqual(calls, [])
+
+    def test_a_connection_at_its_subflow_limit_does_not_count(self):
+        self.write("endpoints", "10.10.2.2 id 2 subflow dev h2 \n")
+        self.write("conns", CONN.format(port=1, token="aaaa0001")
+                   .replace("subflows:3 subflows_max:8", "subflows:2 subflows_max:2") + "\n")
+        self.write("subflows", "")
+        _, calls = self.run_tool("-1")
+        self.assertEqual(calls, [])
+
     def test_tokens_match_whatever_their_leading_zeros(self):
         # ss prints a connection's token %x and a subflow's %04x.
         self.write("endpoints", "10.10.2.2 id 2 subflow dev h2 \n")
@@ -192,6 +209,45 @@ class Rejoin(unittest.TestCase):
             adds = [c for c in f.read().splitlines() if " endpoint add" in c]
         self.assertEqual(adds, ["ip mptcp endpoint add 10.10.2.2 id 2 subflow dev h2"] * 2, out)
         self.assertIn("could not add it back yet", out)
+
+    def test_one_pass_adds_back_on_exit_what_the_kernel_refused(self):
+        self.write("add-fails", "1")
+        self.state(["aaaa0001"], [("aaaa0001", 3)])
+        res, calls = self.run_tool("-1")
+        self.assertEqual([c for c in calls if " endpoint add 10.10.2.2" in c],
+                         ["ip mptcp endpoint add 10.10.2.2 id 2 subflow dev h2"] * 2)
+
+    def test_names_an_endpoint_the_kernel_will_not_take_back(self):
+        self.write("add-fails", "9")
+        self.state(["aaaa0001"], [("aaaa0001", 3)])
+        res, _ = self.run_tool("-1", rc=1)
+        self.assertIn("endpoint 2 is deleted and the kernel refuses it back: "
+                      "ip mptcp endpoint add 10.10.2.2 id 2 subflow dev h2", res.stdout)
+
+    def test_in_a_loop_a_subflow_must_be_missing_twice(self):
+        # -1 counts what is missing at once; the loop waits for a second
+        # pass, so a join the kernel is about to make is not raced. A
+        # stand-in sleep lets exactly one pass run before SIGTERM.
+        self.state(["aaaa0001"], [("aaaa0001", 3)])
+        with open(os.path.join(self.stub, "sleep"), "w") as f:
+            f.write("#!/bin/bash\nkill -TERM $PPID\n")
+        os.chmod(os.path.join(self.stub, "sleep"), stat.S_IRWXU)
+        res, calls = self.run_tool("-i", "1")
+        self.assertEqual([c for c in calls if "endpoint" in c], [], res.stdout)
+
+    def test_gives_up_on_a_connection_two_re_adds_did_not_help(self):
+        self.state(["aaaa0001"], [("aaaa0001", 3)])
+        with open(os.path.join(self.stub, "sleep"), "w") as f:
+            # Passes as fast as the tool makes them; the backoff is in
+            # SECONDS, which the stand-in moves on by sleeping for real.
+            f.write("#!/bin/bash\nn=$(cat \"$STUB/passes\" 2>/dev/null || echo 0)\n"
+                    "echo $((n + 1)) >\"$STUB/passes\"\n"
+                    "if ((n >= 24)); then kill -TERM $PPID; fi\n/bin/sleep 0.25\n")
+        os.chmod(os.path.join(self.stub, "sleep"), stat.S_IRWXU)
+        # Re-adds at about 0.25 s and 1.5 s; a third would come by 3.5 s.
+        res, calls = self.run_tool("-i", "1", "-b", "1", timeout=60)
+        deletes = [c for c in calls if "endpoint delete id 2" in c]
+        self.assertEqual(len(deletes), 2, res.stdout)
 
     def test_nothing_under_the_userspace_path_manager(self):
         self.write("path_manager", "userspace")
