@@ -100,10 +100,28 @@ class Rejoin(unittest.TestCase):
                 SUBFLOW.format(src=f"10.10.{i}.2%h{i}", port=50000 + n, token=t, id=i) + "\n"
                 for n, (t, i) in enumerate(pairs)))
 
+    def env(self):
+        return dict(os.environ, STUB=self.stub, PATH=self.stub + ":" + os.environ["PATH"])
+
+    def stub_sleep(self, text):
+        """Replace the tool's sleep between passes with TEXT (a script)."""
+        path = os.path.join(self.stub, "sleep")
+        with open(path, "w") as f:
+            f.write("#!/bin/bash\n" + text)
+        os.chmod(path, stat.S_IRWXU)
+
+    def run_loop(self, seconds):
+        """The tool with -i 1 for SECONDS, then SIGTERM: its output."""
+        proc = subprocess.Popen(["bash", TOOL, "-i", "1"], env=self.env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(seconds)
+        proc.terminate()
+        out, err = proc.communicate(timeout=10)
+        self.assertEqual(proc.returncode, 0, err)
+        return out
+
     def run_tool(self, *args, timeout=10, rc=0):
-        env = dict(os.environ, STUB=self.stub,
-                   PATH=self.stub + ":" + os.environ["PATH"])
-        res = subprocess.run(["bash", TOOL, *args], env=env, capture_output=True,
+        res = subprocess.run(["bash", TOOL, *args], env=self.env(), capture_output=True,
                              text=True, timeout=timeout)
         self.assertEqual(res.returncode, rc, res.stderr)
         with open(os.path.join(self.stub, "calls")) as f:
@@ -197,14 +215,7 @@ class Rejoin(unittest.TestCase):
     def test_adds_back_on_the_next_pass_what_the_kernel_refused(self):
         self.write("add-fails", "1")
         self.state(["aaaa0001"], [("aaaa0001", 3)])
-        env = dict(os.environ, STUB=self.stub,
-                   PATH=self.stub + ":" + os.environ["PATH"])
-        proc = subprocess.Popen(["bash", TOOL, "-i", "1"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(2.5)
-        proc.terminate()
-        out, err = proc.communicate(timeout=10)
-        self.assertEqual(proc.returncode, 0, err)
+        out = self.run_loop(2.5)
         with open(os.path.join(self.stub, "calls")) as f:
             adds = [c for c in f.read().splitlines() if " endpoint add" in c]
         self.assertEqual(adds, ["ip mptcp endpoint add 10.10.2.2 id 2 subflow dev h2"] * 2, out)
@@ -229,21 +240,17 @@ class Rejoin(unittest.TestCase):
         # pass, so a join the kernel is about to make is not raced. A
         # stand-in sleep lets exactly one pass run before SIGTERM.
         self.state(["aaaa0001"], [("aaaa0001", 3)])
-        with open(os.path.join(self.stub, "sleep"), "w") as f:
-            f.write("#!/bin/bash\nkill -TERM $PPID\n")
-        os.chmod(os.path.join(self.stub, "sleep"), stat.S_IRWXU)
+        self.stub_sleep("kill -TERM $PPID\n")
         res, calls = self.run_tool("-i", "1")
         self.assertEqual([c for c in calls if "endpoint" in c], [], res.stdout)
 
     def test_gives_up_on_a_connection_two_re_adds_did_not_help(self):
         self.state(["aaaa0001"], [("aaaa0001", 3)])
-        with open(os.path.join(self.stub, "sleep"), "w") as f:
-            # Passes as fast as the tool makes them; the backoff is in
-            # SECONDS, which the stand-in moves on by sleeping for real.
-            f.write("#!/bin/bash\nn=$(cat \"$STUB/passes\" 2>/dev/null || echo 0)\n"
-                    "echo $((n + 1)) >\"$STUB/passes\"\n"
-                    "if ((n >= 24)); then kill -TERM $PPID; fi\n/bin/sleep 0.25\n")
-        os.chmod(os.path.join(self.stub, "sleep"), stat.S_IRWXU)
+        # Passes as fast as the tool makes them; the backoff is in
+        # SECONDS, which the stand-in moves on by sleeping for real.
+        self.stub_sleep("n=$(cat \"$STUB/passes\" 2>/dev/null || echo 0)\n"
+                        "echo $((n + 1)) >\"$STUB/passes\"\n"
+                        "if ((n >= 24)); then kill -TERM $PPID; fi\n/bin/sleep 0.25\n")
         # Re-adds at about 0.25 s and 1.5 s; a third would come by 3.5 s.
         res, calls = self.run_tool("-i", "1", "-b", "1", timeout=60)
         deletes = [c for c in calls if "endpoint delete id 2" in c]
@@ -291,14 +298,7 @@ class Rejoin(unittest.TestCase):
         # A peer that never accepts the join: missing in two passes, one
         # attempt, then 5 s of quiet.
         self.state(["aaaa0001"], [("aaaa0001", 3)])
-        env = dict(os.environ, STUB=self.stub,
-                   PATH=self.stub + ":" + os.environ["PATH"])
-        proc = subprocess.Popen(["bash", TOOL, "-i", "1"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(3.5)
-        proc.terminate()
-        out, err = proc.communicate(timeout=10)
-        self.assertEqual(proc.returncode, 0, err)
+        out = self.run_loop(3.5)
         self.assertEqual(out.count("adding it again"), 1, out)
 
     def test_bad_usage(self):
