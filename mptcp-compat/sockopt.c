@@ -43,16 +43,6 @@ int mptcp_compat_set_nodelay(struct socket *sock)
 }
 EXPORT_SYMBOL_GPL(mptcp_compat_set_nodelay);
 
-int mptcp_compat_set_cork(struct socket *sock, bool on)
-{
-	if (!mptcp_compat_is_mptcp(sock)) {
-		tcp_sock_set_cork(sock->sk, on);
-		return 0;
-	}
-	return mptcp_setsockopt_int(sock, SOL_TCP, TCP_CORK, on);
-}
-EXPORT_SYMBOL_GPL(mptcp_compat_set_cork);
-
 int mptcp_compat_set_reuseaddr(struct socket *sock)
 {
 	if (!mptcp_compat_is_mptcp(sock)) {

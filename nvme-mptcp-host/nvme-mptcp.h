@@ -143,7 +143,6 @@ struct nvme_mptcp_queue {
 	struct llist_head	req_list;	/* lockless: from queue_rq */
 	struct list_head	send_list;
 	struct nvme_mptcp_request *send_req;
-	bool			corked;		/* TCP_CORK set (tx.c) */
 
 	/* receive side */
 	u8			*rx_stage;	/* NVME_MPTCP_RX_STAGE bytes */

@@ -5,7 +5,6 @@
  * Partial sends are resumed where they stopped; the socket's write space
  * event reschedules io_work after -EAGAIN.
  */
-#include <mptcp-compat.h>
 #include "nvme-mptcp.h"
 
 static int nvme_mptcp_sendmsg(struct nvme_mptcp_queue *queue,
@@ -229,67 +228,20 @@ static struct nvme_mptcp_request *nvme_mptcp_next_req(struct nvme_mptcp_queue *q
 }
 
 /*
- * MPTCP pushes every sendmsg at once, MSG_MORE or not: a capsule header
- * and its in-capsule data, or a run of capsules, would leave one segment
- * each.  The queue is corked while more than one write is ahead and
- * uncorked once nothing is left or the socket is full.
- */
-static int nvme_mptcp_cork(struct nvme_mptcp_queue *queue, bool on)
-{
-	int ret;
-
-	if (queue->corked == on)
-		return 0;
-	ret = mptcp_compat_set_cork(queue->sock, on);
-	if (!ret)
-		queue->corked = on;
-	return ret;
-}
-
-/* More than one write ahead: header and data, or more PDUs queued. */
-static bool nvme_mptcp_several_writes(struct nvme_mptcp_request *req)
-{
-	return req->state != NVME_MPTCP_SEND_CMD || req->inline_len ||
-	       nvme_mptcp_more_queued(req->queue);
-}
-
-static int nvme_mptcp_send_step(struct nvme_mptcp_queue *queue);
-
-/*
  * One step of the transmit state machine.  Returns bytes sent (> 0), 0 when
  * nothing is left to send, -EAGAIN when the socket is full, or an error.
  */
 int nvme_mptcp_try_send(struct nvme_mptcp_queue *queue)
 {
-	int ret = nvme_mptcp_send_step(queue);
-	int err;
-
-	/* Full: what the cork holds goes now, the rest on write space. */
-	if (ret == -EAGAIN) {
-		err = nvme_mptcp_cork(queue, false);
-		if (err)
-			return err;
-	}
-	return ret;
-}
-
-static int nvme_mptcp_send_step(struct nvme_mptcp_queue *queue)
-{
 	struct nvme_mptcp_request *req;
-	int ret;
 
 again:
 	req = queue->send_req;
 	if (!req) {
 		req = nvme_mptcp_next_req(queue);
 		if (!req)
-			return nvme_mptcp_cork(queue, false);
+			return 0;
 		queue->send_req = req;
-		if (nvme_mptcp_several_writes(req)) {
-			ret = nvme_mptcp_cork(queue, true);
-			if (ret)
-				return ret;
-		}
 	}
 	/* Answered before its next H2CData began: the rest is not wanted. */
 	if (req->answered && req->state == NVME_MPTCP_SEND_H2C && !req->sent) {
@@ -316,5 +268,4 @@ void nvme_mptcp_reset_send(struct nvme_mptcp_queue *queue)
 	llist_del_all(&queue->req_list);
 	INIT_LIST_HEAD(&queue->send_list);
 	queue->send_req = NULL;
-	queue->corked = false;	/* a new connection starts uncorked */
 }

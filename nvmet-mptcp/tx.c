@@ -8,7 +8,6 @@
  * cannot go on leaves the command where it stopped; the socket's
  * write-space wake-up brings io_work back to it.
  */
-#include <mptcp-compat.h>
 #include "nvmet-mptcp.h"
 
 /* What padding the host's data alignment asks for is made of. */
@@ -294,23 +293,13 @@ static int nvmet_mptcp_send_one(struct nvmet_mptcp_cmd *cmd)
 	return 1;
 }
 
-/* More than one write ahead: a C2HData (header, data, response) or more. */
-static bool nvmet_mptcp_several_writes(struct nvmet_mptcp_cmd *cmd)
-{
-	return cmd->snd_state == NVMET_MPTCP_SEND_C2H ||
-	       nvmet_mptcp_more_queued(cmd->queue);
-}
-
 /*
  * Send queued PDUs, up to a budget.  Returns how many commands made it
- * out, or a negative error.  Several writes go out corked: a 4 KiB read
- * then leaves as one segment train, not header, data and response each
- * pushed on its own, which costs both ends a packet and a wake-up each.
+ * out, or a negative error.
  */
 int nvmet_mptcp_try_send(struct nvmet_mptcp_queue *queue)
 {
-	bool corked = false;
-	int sent = 0, ret = 0, err;
+	int sent = 0, ret;
 
 	while (sent < 16) {
 		if (!queue->snd_cmd) {
@@ -318,20 +307,15 @@ int nvmet_mptcp_try_send(struct nvmet_mptcp_queue *queue)
 			if (!queue->snd_cmd)
 				break;
 		}
-		if (!corked && nvmet_mptcp_several_writes(queue->snd_cmd))
-			corked = !mptcp_compat_set_cork(queue->sock, true);
 		ret = nvmet_mptcp_send_one(queue->snd_cmd);
-		if (ret <= 0)
+		if (ret < 0)
+			return ret;
+		if (!ret)
 			break;
 		queue->snd_cmd = NULL;
 		sent++;
 	}
-	if (corked) {
-		err = mptcp_compat_set_cork(queue->sock, false);
-		if (err && ret >= 0)
-			ret = err;
-	}
-	return ret < 0 ? ret : sent;
+	return sent;
 }
 
 /* The ICResp: the first thing we send, so the socket has room for it. */

@@ -39,12 +39,6 @@ bool mptcp_compat_is_mptcp(const struct socket *sock);
 
 /* Socket options, applied to the MPTCP socket and all its subflows. */
 int mptcp_compat_set_nodelay(struct socket *sock);
-/*
- * TCP_CORK on or off.  MPTCP ignores MSG_MORE (6.1 to 7.2 push every
- * sendmsg at once), so a sender that has several PDUs to write corks
- * around them to make one segment of what fits in one.
- */
-int mptcp_compat_set_cork(struct socket *sock, bool on);
 int mptcp_compat_set_reuseaddr(struct socket *sock);
 /* SO_LINGER {1, 0}: close resets instead of lingering. */
 int mptcp_compat_set_no_linger(struct socket *sock);
