@@ -121,9 +121,9 @@ void nvme_mptcp_kick(struct nvme_mptcp_queue *queue)
  * Queue a command capsule or H2CData for io_work to send.  Sending from
  * queue_rq instead (as nvme-tcp does) measured slower here, twice; the
  * second time with blocking tag sets and io_lock taken by trylock, 4k
- * writes fell to 0.45 of nvme-tcp's IOPS against 0.63 without, and reads
- * gained nothing (docs/bench/ab-cork-6.12.md): the submitter holds
- * io_lock through MPTCP's sendmsg, and receive waits for it.
+ * writes fell to 0.45 of nvme-tcp's IOPS against 0.63-0.73 without, and
+ * reads gained nothing (docs/bench/ab-cork-6.12.md), likely because the
+ * submitter would hold io_lock through MPTCP's sendmsg while receive waits.
  */
 void nvme_mptcp_queue_request(struct nvme_mptcp_request *req, bool last)
 {
