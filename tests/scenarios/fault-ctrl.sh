@@ -135,7 +135,7 @@ figure longest-io-reload "$(lat_max reload 0 999999999)" ms
 say "target: namespace 2 disabled during I/O on both"
 require ns2-add nvmet_ns_add "$nqn" 2 /dev/nullb1
 ns2_dev() { [[ -b ${dev%n1}n2 ]]; }
-require ns2-blockdev wait_until 10 ns2_dev
+require ns2-blockdev ns_add_seen "$nqn" ns2_dev
 fio_start "$dev" $((4 + secs)) ns1
 ns1_pid=$FIO_PID
 "${NVMT_FIO[@]}" --name=ns2 --filename="${dev%n1}n2" --rw=randwrite --bs=64k --size=64M \

@@ -76,14 +76,19 @@ check fio-verify-1m fio_verify "$NVMT_NSDEV" 1m 64M
 
 say "asynchronous events: namespaces added while connected"
 # Each addition reaches the host only as an AEN (namespace attribute
-# changed) and the rescan it triggers; the second one needs the AEN to
-# have been sent again after the first.
+# changed), which nvme-core answers by logging a rescan; the second one
+# needs the AEN to have been sent again after the first.
 ns_are() { [[ $(ns_count "$nqn") == "$1" ]]; }
+rescan_logged() { dmesg_since "nvme[0-9]+: rescanning namespaces"; }
 require one-ns-before ns_are 1
+dmesg_mark
 check aen-first-ns-added nvmet_ns_add "$nqn" 2 /dev/nullb1
-check aen-first-seen wait_until 20 ns_are 2
+check aen-first-rescan wait_until 20 rescan_logged
+check aen-first-seen ns_add_seen "$nqn" ns_are 2
+dmesg_mark
 check aen-second-ns-added nvmet_ns_add "$nqn" 3 /dev/nullb2
-check aen-second-seen wait_until 20 ns_are 3
+check aen-second-rescan wait_until 20 rescan_logged
+check aen-second-seen ns_add_seen "$nqn" ns_are 3
 echo "namespaces the host sees: $(ns_count "$nqn")"
 check aen-ns-removed nvmet_ns_del "$nqn" 3
 check aen-removal-seen wait_until 20 ns_are 2

@@ -166,6 +166,24 @@ ns_count() {
 	echo "$n"
 }
 
+# ns_add_seen NQN CHECK...: after a namespace was added to NQN on the
+# target, wait until CHECK holds on the host. Stock nvmet (7.3's, read
+# after a CI failure) queues the namespace-changed event in
+# nvmet_ns_enable() before it marks the namespace enabled, so a host that
+# answers quickly can scan too early and, the event being spent, never see
+# it. After 10 s one rescan of our own ends that race; callers check the
+# event itself in the kernel log.
+ns_add_seen() {
+	local nqn=$1 c
+	shift
+	wait_until 10 "$@" && return 0
+	echo "not seen after 10 s: rescanning the controllers of $nqn"
+	for c in /sys/class/nvme/nvme*; do
+		[[ $(<"$c/subsysnqn") == "$nqn" ]] && echo 1 >"$c/rescan_controller"
+	done
+	wait_until 10 "$@"
+}
+
 udev_wait() {
 	local i
 	for ((i = 0; i < 100; i++)); do
