@@ -133,7 +133,9 @@ check reconnected-after-reload wait_until 20 ctrl_live "$nqn"
 figure longest-io-reload "$(lat_max reload 0 999999999)" ms
 
 say "target: namespace 2 disabled during I/O on both"
+dmesg_mark
 require ns2-add nvmet_ns_add "$nqn" 2 /dev/nullb1
+check ns2-aen wait_until 20 rescan_logged "$nqn"
 ns2_dev() { [[ -b ${dev%n1}n2 ]]; }
 require ns2-blockdev ns_add_seen "$nqn" ns2_dev
 fio_start "$dev" $((4 + secs)) ns1

@@ -79,15 +79,14 @@ say "asynchronous events: namespaces added while connected"
 # changed), which nvme-core answers by logging a rescan; the second one
 # needs the AEN to have been sent again after the first.
 ns_are() { [[ $(ns_count "$nqn") == "$1" ]]; }
-rescan_logged() { dmesg_since "nvme[0-9]+: rescanning namespaces"; }
 require one-ns-before ns_are 1
 dmesg_mark
 check aen-first-ns-added nvmet_ns_add "$nqn" 2 /dev/nullb1
-check aen-first-rescan wait_until 20 rescan_logged
+check aen-first-rescan wait_until 20 rescan_logged "$nqn"
 check aen-first-seen ns_add_seen "$nqn" ns_are 2
 dmesg_mark
 check aen-second-ns-added nvmet_ns_add "$nqn" 3 /dev/nullb2
-check aen-second-rescan wait_until 20 rescan_logged
+check aen-second-rescan wait_until 20 rescan_logged "$nqn"
 check aen-second-seen ns_add_seen "$nqn" ns_are 3
 echo "namespaces the host sees: $(ns_count "$nqn")"
 check aen-ns-removed nvmet_ns_del "$nqn" 3

@@ -166,18 +166,32 @@ ns_count() {
 	echo "$n"
 }
 
+# rescan_logged NQN: since dmesg_mark, nvme-core logged a rescan for a
+# controller of NQN. It does so only for a namespace-changed AEN, so this
+# shows that the AEN reached the host.
+rescan_logged() {
+	local c
+	for c in /sys/class/nvme/nvme*; do
+		[[ $(<"$c/subsysnqn") == "$1" ]] || continue
+		dmesg_since "${c##*/}: rescanning namespaces" && return 0
+	done
+	return 1
+}
+
 # ns_add_seen NQN CHECK...: after a namespace was added to NQN on the
 # target, wait until CHECK holds on the host. Stock nvmet (7.3's, read
 # after a CI failure) queues the namespace-changed event in
-# nvmet_ns_enable() before it marks the namespace enabled, so a host that
-# answers quickly can scan too early and, the event being spent, never see
-# it. After 10 s one rescan of our own ends that race; callers check the
-# event itself in the kernel log.
+# nvmet_ns_enable() before it marks the namespace enabled, and lists only
+# enabled namespaces, so a host that rescans quickly can miss the new one
+# and, the event being spent, never see it. After 10 s one rescan of our
+# own ends that race, reported as a figure; callers check the event
+# itself with rescan_logged.
 ns_add_seen() {
 	local nqn=$1 c
 	shift
 	wait_until 10 "$@" && return 0
 	echo "not seen after 10 s: rescanning the controllers of $nqn"
+	figure ns-add-rescanned 1
 	for c in /sys/class/nvme/nvme*; do
 		[[ $(<"$c/subsysnqn") == "$nqn" ]] && echo 1 >"$c/rescan_controller"
 	done
