@@ -102,19 +102,22 @@ all_subflows() {
 			END { exit !(n > 0 && !bad) }'
 }
 
-# config_up CONFIG PATHS: connect CONFIG; the nvme block device in NVMT_NSDEV.
+# config_up CONFIG PATHS [QUEUES]: connect CONFIG, each controller with
+# QUEUES I/O queues (default: nvme-cli's, one per CPU); the nvme block
+# device in NVMT_NSDEV.
 # Exit status 90: the kernel has no such iopolicy; 91: subflows missing.
 config_up() {
-	local p policy
+	local p policy q=()
+	[[ -z ${3:-} ]] || q=(--nr-io-queues="$3")
 	case $1 in
 	tcp1)
 		tgt_use nvmet-tcp "$2" || return
-		nvme_connect host tcp 10.10.1.1 4420 "$nqn" >/dev/null || return
+		nvme_connect host tcp 10.10.1.1 4420 "$nqn" "${q[@]}" >/dev/null || return
 		;;
 	native-*)
 		tgt_use nvmet-tcp "$2" || return
 		for ((p = 1; p <= $2; p++)); do
-			nvme_connect host tcp "10.10.$p.1" 4420 "$nqn" >/dev/null || return
+			nvme_connect host tcp "10.10.$p.1" 4420 "$nqn" "${q[@]}" >/dev/null || return
 		done
 		policy=round-robin
 		[[ $1 == native-qd ]] && policy=queue-depth
@@ -126,12 +129,12 @@ config_up() {
 	mptcp*)
 		tgt_use nvmet-mptcp "$2" || return
 		endpoints "${1#mptcp}" || return
-		nvme_connect host mptcp 10.10.1.1 4420 "$nqn" >/dev/null || return
+		nvme_connect host mptcp 10.10.1.1 4420 "$nqn" "${q[@]}" >/dev/null || return
 		wait_until 10 all_subflows "${1#mptcp}" || return 91
 		;;
 	fallback)
 		tgt_use nvmet-mptcp "$2" || return
-		nvme_connect host tcp 10.10.1.1 4420 "$nqn" >/dev/null || return
+		nvme_connect host tcp 10.10.1.1 4420 "$nqn" "${q[@]}" >/dev/null || return
 		;;
 	*) return 1 ;;
 	esac

@@ -14,6 +14,8 @@
 #   conds=A+B       conditions (default: all, see cond_paths)
 #   loads=A+B       workloads (default: all, see load_fio)
 #   configs=A+B     only these configurations (default: each condition's own)
+#   queues=A+B      run each configuration once per I/O queue count given,
+#                   reported as CONFIG-qN (default: once, one queue per CPU)
 #   diag=1          ss -tinM of both ends in the middle of each run, to the
 #                   console (windows, RTTs, cwnd of every subflow)
 # nvmt: needs-modules
@@ -24,10 +26,10 @@ set -euo pipefail
 reps=3 secs=4 ramp=1 rate=40
 conds=unshaped+clean+lossy+uneven+losslimited
 loads=seqread+seqwrite+randread+randwrite+randread-qd1
-configs='' diag=0
+configs='' queues='' diag=0
 for a in "$@"; do
 	case $a in
-	reps=* | secs=* | ramp=* | rate=* | conds=* | loads=* | configs=* | diag=*) declare "${a%%=*}=${a#*=}" ;;
+	reps=* | secs=* | ramp=* | rate=* | conds=* | loads=* | configs=* | queues=* | diag=*) declare "${a%%=*}=${a#*=}" ;;
 	*) echo "unknown argument $a" >&2; exit 2 ;;
 	esac
 done
@@ -120,6 +122,7 @@ measure() {
 
 IFS=+ read -r -a cond_list <<<"$conds"
 IFS=+ read -r -a load_list <<<"$loads"
+IFS=+ read -r -a queue_list <<<"${queues:-+}"
 say "bench: ${#cond_list[@]} conditions, ${#load_list[@]} workloads, $reps repetitions, R = $rate Mbit/s"
 bench_setup 4
 echo "FIGURE: bench-meta kernel=$(uname -r) cpus=$(nproc) rate=$rate secs=$secs ramp=$ramp reps=$reps diag=$diag"
@@ -128,27 +131,30 @@ for ((rep = 1; rep <= reps; rep++)); do
 	for cond in "${cond_list[@]}"; do
 		n=$(cond_paths "$cond") || { echo "unknown condition $cond" >&2; exit 2; }
 		require "shape-$cond" cond_shape "$cond"
-		for config in $(cond_configs "$cond"); do
-			[[ -z $configs || +$configs+ == *"+$config+"* ]] || continue
-			say "rep $rep/$reps: $cond, $config"
-			rc=0
-			config_up "$config" "$n" || rc=$?
-			if ((rc == 90)); then
-				echo "FIGURE: bench-skip cond=$cond config=$config why=iopolicy-unsupported"
-			elif ((rc == 91)); then
-				echo "FIGURE: bench-skip cond=$cond config=$config why=subflows-missing"
-				ip netns exec host ss -HMni state established
-				result "bench-$cond-$config-rep$rep" FAIL "not every path has a subflow"
-			elif ((rc)); then
-				result "bench-$cond-$config-rep$rep" FAIL "could not connect"
-			else
-				for load in "${load_list[@]}"; do
-					measure "$cond" "$config" "$load" "$rep" ||
-						result "bench-$cond-$config-$load-rep$rep" FAIL "fio failed"
-				done
-			fi
-			nvme disconnect -n "$nqn" >/dev/null 2>&1 || true
-			require "disconnect-$cond-$config-$rep" wait_until 10 ctrl_none
+		for base in $(cond_configs "$cond"); do
+			[[ -z $configs || +$configs+ == *"+$base+"* ]] || continue
+			for q in "${queue_list[@]}"; do
+				config=$base${q:+-q$q}
+				say "rep $rep/$reps: $cond, $config"
+				rc=0
+				config_up "$base" "$n" "$q" || rc=$?
+				if ((rc == 90)); then
+					echo "FIGURE: bench-skip cond=$cond config=$config why=iopolicy-unsupported"
+				elif ((rc == 91)); then
+					echo "FIGURE: bench-skip cond=$cond config=$config why=subflows-missing"
+					ip netns exec host ss -HMni state established
+					result "bench-$cond-$config-rep$rep" FAIL "not every path has a subflow"
+				elif ((rc)); then
+					result "bench-$cond-$config-rep$rep" FAIL "could not connect"
+				else
+					for load in "${load_list[@]}"; do
+						measure "$cond" "$config" "$load" "$rep" ||
+							result "bench-$cond-$config-$load-rep$rep" FAIL "fio failed"
+					done
+				fi
+				nvme disconnect -n "$nqn" >/dev/null 2>&1 || true
+				require "disconnect-$cond-$config-$rep" wait_until 10 ctrl_none
+			done
 		done
 	done
 done
