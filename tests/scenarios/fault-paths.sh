@@ -170,11 +170,14 @@ figure backup-share-percent $((b4 * 100 / (all + b4 + 1))) %
 check backup-idle-while-regular-lives test $((b4 * 20)) -lt "$all"
 for i in 1 2 3; do path_lose blackhole "$i"; done
 t=$(fio_now)
-# MPTCP moves to a backup only once it has found every regular subflow
-# stale: stale_loss_cnt retransmission timeouts each, backing off from an
-# RTO the shaped paths' queues inflate; and only a subflow with data
-# queued goes stale. 0.8-13.5 s in the runs of 2026-12-01, over 20 s once on
-# 6.1 (206 KB in 20 s, 2026-12-02), hence 60 s.
+# MPTCP moves new data to a backup only once every regular subflow with
+# data queued has gone stale_loss_cnt + 1 runs of the connection's MPTCP
+# retransmit timer without an ack (6.1's protocol.c, pm_netlink.c). The
+# timer's first period is the subflows' RTO, which the shaped paths'
+# queues inflate, and a subflow that was idle starts counting only when
+# data reaches it.
+# 0.8-13.5 s in the runs of 2026-12-01, over 20 s once on 6.1 (206 KB in
+# 20 s, 2026-12-02), hence 60 s.
 check backup-takes-over path_carries 4 262144 60
 t_take=$(fio_now)
 figure backup-takeover "$((t_take - t))" ms
