@@ -144,8 +144,9 @@ fio_wait() {
 # fio_end: stop the background fio early (SIGTERM: it ends as if its time
 # were up; SIGINT is ignored in the background). Passes when fio reported
 # no error (its exit status after a signal is not 0 whatever happened).
+# fio may have ended by itself already; its output judges either way.
 fio_end() {
-	kill -TERM "$FIO_PID" || return
+	kill -TERM "$FIO_PID" 2>/dev/null || true
 	wait "$FIO_PID" || true
 	FIO_PID=
 	grep -E 'err=|verify' "$FAULT_DIR/$FIO_NAME.out" || return
