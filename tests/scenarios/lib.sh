@@ -166,13 +166,21 @@ ns_count() {
 	echo "$n"
 }
 
+# ctrl_dirs NQN: the sysfs directory of each controller of NQN, one a line.
+ctrl_dirs() {
+	local f
+	for f in /sys/class/nvme/nvme*/subsysnqn; do
+		[[ -r $f && $(<"$f") == "$1" ]] && echo "${f%/subsysnqn}"
+	done
+	return 0
+}
+
 # rescan_logged NQN: since dmesg_mark, nvme-core logged a rescan for a
 # controller of NQN. It does so only for a namespace-changed AEN, so this
 # shows that the AEN reached the host.
 rescan_logged() {
 	local c
-	for c in /sys/class/nvme/nvme*; do
-		[[ $(<"$c/subsysnqn") == "$1" ]] || continue
+	for c in $(ctrl_dirs "$1"); do
 		dmesg_since "${c##*/}: rescanning namespaces" && return 0
 	done
 	return 1
@@ -192,9 +200,7 @@ ns_add_seen() {
 	wait_until 10 "$@" && return 0
 	echo "not seen after 10 s: rescanning the controllers of $nqn"
 	figure ns-add-rescanned 1
-	for c in /sys/class/nvme/nvme*; do
-		[[ $(<"$c/subsysnqn") == "$nqn" ]] && echo 1 >"$c/rescan_controller"
-	done
+	for c in $(ctrl_dirs "$nqn"); do echo 1 >"$c/rescan_controller"; done
 	wait_until 10 "$@"
 }
 
