@@ -23,14 +23,26 @@ marker='NVMT: scenario start'
 # command line itself says panic_on_warn and oops=panic).
 splat='WARNING:|BUG:|Oops|general protection|Call Trace|kernel BUG|RIP:|Kernel panic|(^|[^_=.a-z])panic([^_=a-z]|$)'
 find_splat() { grep -v -i 'command line' "$1" | grep -m1 -E "$splat"; }
+# splat_context FILE: the first splat's RIP and call trace, for the summary
+# (CI keeps no guest logs).
+splat_context() {
+	grep -v -i 'command line' "$1" | grep -A40 -m1 -E "$splat" |
+		grep -E "$splat|^\[ *[0-9.]+\]  [? ]*[a-z_0-9.]+\+0x|RIP: |Modules linked in|Comm: |Workqueue: " |
+		head -n 24 | cut -c1-160 | sed 's/^/    | /'
+}
 
 # boot ACCEL VMLINUZ INITRD APPEND CONSOLE SERIAL2 TIMEOUT
+# tsc=reliable: under a loaded TCG host the clocksource watchdog declares the
+# TSC unstable minutes into a boot ("frequency skew"), and switching
+# sched_clock off it patches kernel text on a running guest, which
+# multi-threaded TCG has been seen to trip over during boot ("Oops: int3",
+# below). TCG's TSC follows the host's clock: nothing for the watchdog to catch.
 boot() {
 	local accel_opts=(-accel "tcg,thread=multi" -cpu max)
 	[[ $1 == kvm ]] && accel_opts=(-accel kvm -cpu host)
 	timeout -k 10 "$7" qemu-system-x86_64 -nodefaults -nographic -no-reboot \
 		-m 2048 -smp 2 "${accel_opts[@]}" -kernel "$2" -initrd "$3" \
-		-append "console=ttyS0 panic_on_warn=1 panic=-1 oops=panic hung_task_panic=1 softlockup_panic=1 $4" \
+		-append "console=ttyS0 tsc=reliable panic_on_warn=1 panic=-1 oops=panic hung_task_panic=1 softlockup_panic=1 $4" \
 		-serial "file:$5" -serial "file:$6" -monitor none </dev/null
 }
 
@@ -186,6 +198,9 @@ judge() {
 		grep -E '^(RESULT|FIGURE):' "$dir/serial2.txt" || true
 	} >"$dir/result.txt"
 	log "$id ${e}: $verdict (${secs:-?}s)"
+	if [[ $verdict == "FAIL no report"* || $verdict == "FAIL dmesg"* || $verdict == "FAIL console"* ]]; then
+		splat_context "$dir/console.log" >&2 || true
+	fi
 	[[ $verdict == PASS ]]
 }
 
