@@ -138,6 +138,8 @@ for k in "${kernels[@]}"; do
 		else
 			report FAIL "$k" "$s" "${secs:-0}" \
 				"$(head -n1 "$res" 2>/dev/null || tail -n1 "$kdir/vm.log")" "$kdir/$s"
+			# A kernel splat's task, RIP and trace (vm/run.sh).
+			{ grep '^    | ' "$res" 2>/dev/null || true; } | tee -a "$summary"
 		fi
 		if ((show)); then
 			# The scenario's own lines, without the kernel messages interleaved on the console.

@@ -23,12 +23,13 @@ marker='NVMT: scenario start'
 # command line itself says panic_on_warn and oops=panic).
 splat='WARNING:|BUG:|Oops|general protection|Call Trace|kernel BUG|RIP:|Kernel panic|(^|[^_=.a-z])panic([^_=a-z]|$)'
 find_splat() { grep -v -i 'command line' "$1" | grep -m1 -E "$splat"; }
-# splat_context FILE: the first splat's RIP and call trace, for the summary
-# (CI keeps no guest logs).
+# splat_context FILE: the first splat's task, RIP and call trace, indented
+# "    | ", for result.txt and the summary (CI keeps no guest logs). GNU grep
+# 3.8 (bookworm) keeps matching lines inside -A's trailing context.
 splat_context() {
-	grep -v -i 'command line' "$1" | grep -A40 -m1 -E "$splat" |
-		grep -E "$splat|^\[ *[0-9.]+\]  [? ]*[a-z_0-9.]+\+0x|RIP: |Modules linked in|Comm: |Workqueue: " |
-		head -n 24 | cut -c1-160 | sed 's/^/    | /'
+	grep -v -i 'command line' "$1" | grep -A60 -m1 -E "$splat" |
+		grep -E "$splat|^\[ *[0-9.]+\]  [? ]*[A-Za-z_0-9.]+\+0x|RIP: |Comm: |Workqueue: |Modules linked in" |
+		head -n 30 | cut -c1-160 | sed 's/^/    | /'
 }
 
 # boot ACCEL VMLINUZ INITRD APPEND CONSOLE SERIAL2 TIMEOUT
@@ -36,7 +37,8 @@ splat_context() {
 # TSC unstable minutes into a boot ("frequency skew"), and switching
 # sched_clock off it patches kernel text on a running guest, which
 # multi-threaded TCG has been seen to trip over during boot ("Oops: int3",
-# below). TCG's TSC follows the host's clock: nothing for the watchdog to catch.
+# below). TCG's TSC follows the host's clock: nothing for the watchdog to
+# catch. (Under KVM the guest's clock is kvm-clock, not the TSC.)
 boot() {
 	local accel_opts=(-accel "tcg,thread=multi" -cpu max)
 	[[ $1 == kvm ]] && accel_opts=(-accel kvm -cpu host)
@@ -172,6 +174,7 @@ segment() {
 # logs without carriage returns).
 judge() {
 	local e=$1 console=$2 serial=$3 ended=$4 dir rc secs line verdict=PASS
+	local from=''
 	dir=$(entry_dir "$e")
 	mkdir -p "$dir"
 	segment "$console" "$e" >"$dir/console.log"
@@ -182,25 +185,27 @@ judge() {
 	if ! grep -qxF "NVMT-END $e" "$serial"; then
 		line=$(find_splat "$dir/console.log" || tail -n1 "$dir/console.log")
 		verdict="FAIL no report from the guest ($ended): $line"
+		from=$dir/console.log
 	elif [[ $rc != 0 ]]; then
 		verdict="FAIL scenario exit $rc: $(grep -m1 '^RESULT: .* FAIL' "$dir/serial2.txt" || echo 'no failed check recorded')"
+		from=$dir/dmesg.txt
 	elif line=$(find_splat "$dir/dmesg.txt"); then
 		verdict="FAIL dmesg: $line"
+		from=$dir/dmesg.txt
 	elif line=$(find_splat "$dir/console.log"); then
 		# The console has what a wrapped dmesg buffer may have lost.
 		verdict="FAIL console: $line"
+		from=$dir/console.log
 	fi
 	{
 		echo "$verdict"
 		echo "kernel: $id $kver"
 		echo "scenario: ${e%%:*} $(tr : , <<<"${e#"${e%%:*}"}" | sed 's/^,//')"
 		echo "accel: $accel, boots: $5, seconds: ${secs:-?}"
+		[[ -z $from ]] || splat_context "$from" || true
 		grep -E '^(RESULT|FIGURE):' "$dir/serial2.txt" || true
 	} >"$dir/result.txt"
 	log "$id ${e}: $verdict (${secs:-?}s)"
-	if [[ $verdict == "FAIL no report"* || $verdict == "FAIL dmesg"* || $verdict == "FAIL console"* ]]; then
-		splat_context "$dir/console.log" >&2 || true
-	fi
 	[[ $verdict == PASS ]]
 }
 
@@ -228,8 +233,10 @@ while ((${#pending[@]})); do
 		fi
 		for e in "${pending[@]}"; do
 			mkdir -p "$(entry_dir "$e")"
-			echo "FAIL boot did not reach the scenario (qemu exit $qrc): $(find_splat "$console" || tail -n1 "$console")" \
-				>"$(entry_dir "$e")/result.txt"
+			{
+				echo "FAIL boot did not reach the scenario (qemu exit $qrc): $(find_splat "$console" || tail -n1 "$console")"
+				splat_context "$console" || true
+			} >"$(entry_dir "$e")/result.txt"
 			log "$id $e: boot did not reach the scenario"
 		done
 		failed=1
