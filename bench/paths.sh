@@ -54,6 +54,7 @@ for id in "${kernels[@]}"; do
 	else
 		failed=$((failed + 1))
 		echo "FAIL bench $id: $(head -n1 "$out/run/result.txt" 2>/dev/null || echo "build failed, see $out/build.log")"
+		grep '^    | ' "$out/run/result.txt" 2>/dev/null || true
 	fi
 done
 echo "$passed passed, $failed failed"

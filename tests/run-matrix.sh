@@ -132,7 +132,7 @@ for k in "${kernels[@]}"; do
 	echo "vm $k: ${#batch[@]} scenarios in $((SECONDS - start))s, $(compgen -G "$kdir/console.boot*.log" | wc -l) boot(s)" | tee -a "$summary"
 	for s in "${batch[@]}"; do
 		res=$kdir/$s/result.txt
-		secs=$(sed -n 's/^accel: .*seconds: \([0-9?]*\)$/\1/p' "$res" 2>/dev/null)
+		secs=$(sed -n 's/^accel: .*seconds: \([0-9?]*\)$/\1/p' "$res" 2>/dev/null || true)
 		if [[ $(head -n1 "$res" 2>/dev/null) == PASS ]]; then
 			report PASS "$k" "$s" "${secs:-0}"
 		else

@@ -165,12 +165,20 @@ require backup-disconnect nvme_disconnect "$nqn"
 require backup-connect nvme_connect host mptcp 10.10.1.1 4420 "$nqn" --keep-alive-tmo=15
 require backup-blockdev nvme_wait_dev "$nqn"
 dev=$NVMT_NSDEV
-require backup-subflows-up wait_until 10 subflows
+# Every connection (admin and I/O queues) with its 3 joined subflows.
+all_subflows() {
+	ip netns exec host ss -HMniO state established |
+		awk '!/subflows:3/ { b = 1 } END { exit b || !NR }'
+}
+require backup-subflows-up wait_until 10 all_subflows
+# stale_set NS VALUE: net.mptcp.stale_loss_cnt in NS, the old value kept.
 declare -A stale_was
-for ns in host target; do
-	stale_was[$ns]=$(ip netns exec "$ns" sysctl -n net.mptcp.stale_loss_cnt)
-	require "backup-stale-loss-cnt-$ns" ip netns exec "$ns" sysctl -qw net.mptcp.stale_loss_cnt=1
-done
+stale_set() {
+	stale_was[$1]=$(ip netns exec "$1" sysctl -n net.mptcp.stale_loss_cnt) &&
+		ip netns exec "$1" sysctl -qw "net.mptcp.stale_loss_cnt=$2" &&
+		[[ $(ip netns exec "$1" sysctl -n net.mptcp.stale_loss_cnt) == "$2" ]]
+}
+for ns in host target; do require "backup-stale-loss-cnt-$ns" stale_set "$ns" 1; done
 require backup-flag ip -n host mptcp endpoint change id 4 backup
 ip -n host mptcp endpoint show
 dmesg_mark
@@ -204,9 +212,9 @@ figure backup-mib-s-alone "$(mib_per_s backup "$t_take" "$t_back")" MiB/s
 figure longest-io-backup-takeover "$(lat_max backup "$t" "$t_back")" ms
 n=$(resets)
 check no-controller-reset-backup test "$n" -eq 0
-ip -n host mptcp endpoint change id 4 nobackup
+check backup-flag-back ip -n host mptcp endpoint change id 4 nobackup
 for ns in host target; do
-	check "backup-stale-loss-cnt-back-$ns" ip netns exec "$ns" sysctl -qw "net.mptcp.stale_loss_cnt=${stale_was[$ns]}"
+	check "backup-stale-loss-cnt-back-$ns" stale_set "$ns" "${stale_was[$ns]}"
 done
 
 say "long outage: path 2's subflows die, nvme-mptcp-rejoin brings them back"

@@ -7,7 +7,9 @@
 # ENTRIES: NAME or NAME:ARG:ARG..., comma separated, run one after another in
 # one boot (the guest puts back what each may leave behind); a scenario that
 # crashes the kernel fails, and the rest run in a new boot. result.txt starts
-# with "PASS" or "FAIL <reason>"; exit status 0 only if every entry passed.
+# with "PASS" or "FAIL <reason>", then, after a kernel splat, its task, RIP
+# and call trace as lines starting "    | "; exit status 0 only if every
+# entry passed.
 # Environment: NVMT_INITRAMFS (default: built now, with our modules from
 # NVMT_MODDIR if set), NVMT_ACCEL=kvm|tcg (default: probed), NVMT_ARGS
 # (arguments of the single SCENARIO, comma separated), NVMT_TIMEOUT (seconds
@@ -189,6 +191,7 @@ judge() {
 	elif [[ $rc != 0 ]]; then
 		verdict="FAIL scenario exit $rc: $(grep -m1 '^RESULT: .* FAIL' "$dir/serial2.txt" || echo 'no failed check recorded')"
 		from=$dir/dmesg.txt
+		find_splat "$from" >/dev/null || from=$dir/console.log
 	elif line=$(find_splat "$dir/dmesg.txt"); then
 		verdict="FAIL dmesg: $line"
 		from=$dir/dmesg.txt
