@@ -16,6 +16,10 @@
 #   configs=A+B     only these configurations (default: each condition's own)
 #   queues=A+B      run each configuration once per I/O queue count given,
 #                   reported as CONFIG-qN (default: once, one queue per CPU)
+#   jobs=N          fio jobs sharing each workload's queue depth, rounded
+#                   up (QD1 stays 1 per job); default 1. blk-mq sends a job's
+#                   I/O down its CPU's queue, so with one job a controller's
+#                   other queues stay nearly idle
 #   diag=1          ss -tinM of both ends in the middle of each run, to the
 #                   console (windows, RTTs, cwnd of every subflow)
 # nvmt: needs-modules
@@ -26,10 +30,10 @@ set -euo pipefail
 reps=3 secs=4 ramp=1 rate=40
 conds=unshaped+clean+lossy+uneven+losslimited
 loads=seqread+seqwrite+randread+randwrite+randread-qd1
-configs='' queues='' diag=0
+configs='' queues='' jobs=1 diag=0
 for a in "$@"; do
 	case $a in
-	reps=* | secs=* | ramp=* | rate=* | conds=* | loads=* | configs=* | queues=* | diag=*) declare "${a%%=*}=${a#*=}" ;;
+	reps=* | secs=* | ramp=* | rate=* | conds=* | loads=* | configs=* | queues=* | jobs=* | diag=*) declare "${a%%=*}=${a#*=}" ;;
 	*) echo "unknown argument $a" >&2; exit 2 ;;
 	esac
 done
@@ -93,9 +97,16 @@ cond_shape() {
 
 # measure COND CONFIG LOAD REP: one fio run; its FIGURE line.
 measure() {
-	local line opts fio_pid t0=$EPOCHREALTIME
+	local line opts i fio_pid t0=$EPOCHREALTIME
 	read -r -a opts <<<"$(load_fio "$3")"
-	"${NVMT_FIO[@]}" --name=bench --filename="$NVMT_NSDEV" --size=256M --numjobs=1 \
+	if ((jobs > 1)); then
+		for i in "${!opts[@]}"; do
+			[[ ${opts[i]} != --iodepth=* ]] ||
+				opts[i]=--iodepth=$(((${opts[i]#--iodepth=} + jobs - 1) / jobs))
+		done
+		opts+=(--group_reporting)
+	fi
+	"${NVMT_FIO[@]}" --name=bench --filename="$NVMT_NSDEV" --size=256M --numjobs="$jobs" \
 		"${opts[@]}" --time_based --ramp_time="$ramp" --runtime="$secs" --minimal \
 		>"$work/fio.out" 2>&1 &
 	fio_pid=$!
@@ -125,7 +136,7 @@ IFS=+ read -r -a load_list <<<"$loads"
 IFS=+ read -r -a queue_list <<<"${queues:-+}"
 say "bench: ${#cond_list[@]} conditions, ${#load_list[@]} workloads, $reps repetitions, R = $rate Mbit/s"
 bench_setup 4
-echo "FIGURE: bench-meta kernel=$(uname -r) cpus=$(nproc) rate=$rate secs=$secs ramp=$ramp reps=$reps diag=$diag"
+echo "FIGURE: bench-meta kernel=$(uname -r) cpus=$(nproc) rate=$rate secs=$secs ramp=$ramp reps=$reps jobs=$jobs diag=$diag"
 
 for ((rep = 1; rep <= reps; rep++)); do
 	for cond in "${cond_list[@]}"; do
