@@ -143,8 +143,8 @@ for k in "${kernels[@]}"; do
 		fi
 		if ((show)); then
 			# The scenario's own lines, without the kernel messages interleaved on the console.
-			sed -n '/^NVMT: scenario start/,/^NVMT: scenario end/p' "$kdir/$s/console.log" |
-				grep -v '^\[ *[0-9]*\.[0-9]*\]'
+			{ sed -n '/^NVMT: scenario start/,/^NVMT: scenario end/p' "$kdir/$s/console.log" 2>/dev/null |
+				grep -v '^\[ *[0-9]*\.[0-9]*\]' || true; }
 		fi
 	done
 done
