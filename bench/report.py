@@ -382,11 +382,11 @@ def main(argv=None):
     md = markdown(meta, summary, rows, skips, failed, a.date, points)
     with open(os.path.join(a.outdir, "bench.md"), "w") as f:
         f.write(md)
+    # A run of only random loads has nothing to chart, which is no failure.
     if not a.no_chart and not chart(summary, meta,
                                     os.path.join(a.outdir, "bench.png"),
                                     seq_bs(points)):
-        print("no sequential figures to chart", file=sys.stderr)
-        return 1
+        print("no sequential figures: no chart", file=sys.stderr)
     print(md)
     return 0
 
