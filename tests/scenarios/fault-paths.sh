@@ -114,7 +114,8 @@ require nvmet-target nvmet_add "$nqn" /dev/nullb0 tcp 10.10.1.1
 # once took 10.6 s to move the data of a subflow whose address went away
 # (README, Behaviour under failure), and a keep-alive stuck that long
 # resets the controller; this suite asserts no reset while a path lives.
-require nvme-connect nvme_connect host mptcp 10.10.1.1 4420 "$nqn" --keep-alive-tmo=15
+connect_main() { nvme_connect host mptcp 10.10.1.1 4420 "$nqn" --keep-alive-tmo=15; }
+require nvme-connect connect_main
 require nvme-blockdev nvme_wait_dev "$nqn"
 dev=$NVMT_NSDEV
 subflows() { [[ $(ip netns exec host ss -HMni state established | grep -c 'subflows:3') -ge 1 ]]; }
@@ -162,7 +163,7 @@ say "backup: a new controller, path 4 marked backup, stale_loss_cnt=1 on both en
 # Behaviour under failure, has the figures and the advice to users).
 # What this phase checks is the takeover as README tells users to set it.
 require backup-disconnect nvme_disconnect "$nqn"
-require backup-connect nvme_connect host mptcp 10.10.1.1 4420 "$nqn" --keep-alive-tmo=15
+require backup-connect connect_main
 require backup-blockdev nvme_wait_dev "$nqn"
 dev=$NVMT_NSDEV
 # Every connection (admin and I/O queues) with its 3 joined subflows.
