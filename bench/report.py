@@ -233,6 +233,15 @@ def fmt(s, what):
     return f"{a} ({lo}-{hi})" if m["n"] > 1 else a
 
 
+def jobs_note(meta):
+    """Say how the queue depth was split when fio ran several jobs."""
+    jobs = int(meta.get("jobs", 1))
+    if jobs <= 1:
+        return ""
+    return (f" {jobs} fio jobs share each queue depth (QD32 is about "
+            f"{-(-32 // jobs)} per job, QD1 is 1 per job).")
+
+
 def markdown(meta, summary, rows, skips, failed, date, points=()):
     rate = int(meta.get("rate", 40))
     r = rate * 1e6 / 8 / 2**20
@@ -241,7 +250,7 @@ def markdown(meta, summary, rows, skips, failed, date, points=()):
            f"{meta.get('reps', '?')} repetitions of {meta.get('secs', '?')} s "
            f"after {meta.get('ramp', '?')} s of ramp; median (min-max). "
            f"MiB/s for {seq_bs(points)} QD32, IOPS for 4k QD32, mean latency "
-           "for 4k QD1.", ""]
+           f"for 4k QD1.{jobs_note(meta)}", ""]
     for cond in CONDS:
         configs = sorted({k[1] for k in summary if k[0] == cond},
                          key=config_order)

@@ -37,6 +37,11 @@ for a in "$@"; do
 	*) echo "unknown argument $a" >&2; exit 2 ;;
 	esac
 done
+for a in reps secs rate jobs; do
+	[[ ${!a} =~ ^[1-9][0-9]*$ ]] || { echo "$a=${!a}: want a whole number of at least 1" >&2; exit 2; }
+done
+[[ $ramp =~ ^[0-9]+$ ]] || { echo "ramp=$ramp: want a whole number" >&2; exit 2; }
+[[ $diag == [01] ]] || { echo "diag=$diag: want 0 or 1" >&2; exit 2; }
 
 cleanup() {
 	nvme disconnect -n "$nqn" >/dev/null 2>&1 || true

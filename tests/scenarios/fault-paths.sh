@@ -48,6 +48,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# all_subflows: every connection (admin and I/O queues) has its 3 joined
+# subflows, one per extra path.
+all_subflows() {
+	ip netns exec host ss -HMniO state established |
+		awk '!/subflows:3/ { b = 1 } END { exit b || !NR }'
+}
+
 # conn_tokens: the host's established MPTCP connections (tokens).
 conn_tokens() {
 	ip netns exec host ss -HMniO state established |
@@ -118,8 +125,7 @@ connect_main() { nvme_connect host mptcp 10.10.1.1 4420 "$nqn" --keep-alive-tmo=
 require nvme-connect connect_main
 require nvme-blockdev nvme_wait_dev "$nqn"
 dev=$NVMT_NSDEV
-subflows() { [[ $(ip netns exec host ss -HMni state established | grep -c 'subflows:3') -ge 1 ]]; }
-require subflows-up wait_until 10 subflows
+require subflows-up wait_until 10 all_subflows
 ip netns exec host ss -HMni state established | grep -o 'subflows:[0-9]*' | sort | uniq -c
 
 say "loss: paths 1, 2, 3 lost (${way[*]}) and given back, fio write+verify"
@@ -166,11 +172,6 @@ require backup-disconnect nvme_disconnect "$nqn"
 require backup-connect connect_main
 require backup-blockdev nvme_wait_dev "$nqn"
 dev=$NVMT_NSDEV
-# Every connection (admin and I/O queues) with its 3 joined subflows.
-all_subflows() {
-	ip netns exec host ss -HMniO state established |
-		awk '!/subflows:3/ { b = 1 } END { exit b || !NR }'
-}
 require backup-subflows-up wait_until 10 all_subflows
 # stale_set NS VALUE: net.mptcp.stale_loss_cnt in NS, the old value kept.
 declare -A stale_was

@@ -121,6 +121,16 @@ class Summary(unittest.TestCase):
         self.assertIn("| lossy seqread: nvme-mptcp / best native multipath "
                       "| - | 1.00 | not measured |", md)
 
+    def test_header_says_how_jobs_split_the_depth(self):
+        _, points, _, _ = report.parse(self.lines())
+        s = report.summarise(points)
+        one = report.markdown({"rate": "40"}, s, [], [], [], "2026-12-02")
+        self.assertNotIn("fio jobs", one)
+        two = report.markdown({"rate": "40", "jobs": "2"}, s, [], [], [],
+                              "2026-12-02")
+        self.assertIn("2 fio jobs share each queue depth (QD32 is about 16 "
+                      "per job", two)
+
 
 if __name__ == "__main__":
     unittest.main()
