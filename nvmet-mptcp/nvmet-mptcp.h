@@ -88,6 +88,8 @@ static_assert(NVMET_MPTCP_MAX_DATA <= NVMET_MPTCP_IO_DATA_BUDGET);
 /* A PDU header we send (all are 24 bytes) with its digest. */
 #define NVMET_MPTCP_PDU_LEN		(sizeof(struct nvme_tcp_rsp_pdu) + \
 					 NVMET_MPTCP_DIGEST_LEN)
+static_assert(sizeof(struct nvme_tcp_r2t_pdu) == sizeof(struct nvme_tcp_rsp_pdu));
+static_assert(sizeof(struct nvme_tcp_data_pdu) == sizeof(struct nvme_tcp_rsp_pdu));
 /* The largest PDU header a host sends us: the ICReq. */
 #define NVMET_MPTCP_RX_HDR_MAX		sizeof(struct nvme_tcp_icreq_pdu)
 #ifndef NVME_TCP_MAX_C2HTERM_PLEN
@@ -189,7 +191,7 @@ struct nvmet_mptcp_cmd {
 	enum nvmet_mptcp_send_state snd_state;
 	u32			snd_off;	/* sent of the current piece */
 	u8			pdu[NVMET_MPTCP_PDU_LEN];
-	u8			pdu_len;	/* header + digest + padding */
+	u8			pdu_len;	/* header + digest */
 	bool			c2h_success;	/* C2HData stands in for rsp */
 	__le32			ddgst;
 
@@ -269,13 +271,14 @@ struct nvmet_mptcp_queue {
 	struct bio_vec		bvec[NVMET_MPTCP_BVECS];
 
 	/*
-	 * A small read's PDUs gathered for one sendmsg (tx.c): the C2HData
-	 * header, then its data digest and the response.  Aligned so that
-	 * neither piece crosses a page.
+	 * A small read's PDUs gathered for one sendmsg (tx.c): copies of
+	 * the C2HData header, and of its data digest with the response,
+	 * since cmds may be vmalloc memory, which a bvec cannot point at.
 	 */
-	u8			tx_head[NVMET_MPTCP_PDU_LEN] __aligned(32);
+	u8			tx_head[NVMET_MPTCP_PDU_LEN];
 	u8			tx_tail[NVMET_MPTCP_DIGEST_LEN +
-					NVMET_MPTCP_PDU_LEN] __aligned(32);
+					NVMET_MPTCP_PDU_LEN];
+	/* header, padding, the data's pages, digest and response */
 	struct bio_vec		tx_bvec[NVMET_MPTCP_BVECS + 3];
 };
 

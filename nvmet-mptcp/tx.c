@@ -94,10 +94,9 @@ static void nvmet_mptcp_hdr_ready(struct nvmet_mptcp_cmd *cmd, u8 len,
 static void nvmet_mptcp_setup_r2t(struct nvmet_mptcp_cmd *cmd)
 {
 	struct nvme_tcp_r2t_pdu *r2t = (struct nvme_tcp_r2t_pdu *)cmd->pdu;
+	u8 len;
 
-	u8 len = nvmet_mptcp_hdr_init(cmd->queue, cmd->pdu, nvme_tcp_r2t,
-				      0, 0, 0);
-
+	len = nvmet_mptcp_hdr_init(cmd->queue, cmd->pdu, nvme_tcp_r2t, 0, 0, 0);
 	r2t->command_id = cmd->cmd.common.command_id;
 	r2t->ttag = cmd->ttag;
 	r2t->r2t_offset = cpu_to_le32(cmd->rbytes);
@@ -109,8 +108,9 @@ static void nvmet_mptcp_setup_r2t(struct nvmet_mptcp_cmd *cmd)
 static u8 nvmet_mptcp_build_rsp(struct nvmet_mptcp_cmd *cmd, u8 *buf)
 {
 	struct nvme_tcp_rsp_pdu *rsp = (struct nvme_tcp_rsp_pdu *)buf;
-	u8 len = nvmet_mptcp_hdr_init(cmd->queue, buf, nvme_tcp_rsp, 0, 0, 0);
+	u8 len;
 
+	len = nvmet_mptcp_hdr_init(cmd->queue, buf, nvme_tcp_rsp, 0, 0, 0);
 	rsp->cqe = cmd->cqe;
 	nvmet_mptcp_hdr_digest(cmd->queue, buf);
 	return len;
@@ -284,8 +284,10 @@ static u32 nvmet_mptcp_c2h_gather(struct nvmet_mptcp_cmd *cmd, int *nr)
  * sendmsg.  MPTCP picks a subflow for each sendmsg: sent in pieces, one
  * read often took three subflows, and the host's MPTCP held every piece
  * that overtook a lost one, which under loss is most of them.
- * Returns 1 when all of it went out; otherwise 0 with the send state
- * moved past what did, for the piece-by-piece path to go on; or an error.
+ * Returns 1 when all of it went out; -EAGAIN when none did and the
+ * socket is full; otherwise 0 with the send state moved past what did
+ * (or untouched, data too long to gather), for the piece-by-piece path
+ * to go on; or another error.
  */
 static int nvmet_mptcp_send_c2h_whole(struct nvmet_mptcp_cmd *cmd, bool more)
 {
@@ -301,10 +303,8 @@ static int nvmet_mptcp_send_c2h_whole(struct nvmet_mptcp_cmd *cmd, bool more)
 		return 0;
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, queue->tx_bvec, nr, total);
 	ret = nvmet_mptcp_sendmsg(queue, &msg, more);
-	if (ret == -EAGAIN || !ret)
-		return 0;
-	if (ret < 0)
-		return ret;
+	if (ret <= 0)
+		return ret ? ret : -EIO;
 	sent = ret;
 	if (sent == total)
 		return 1;
@@ -369,13 +369,14 @@ static int nvmet_mptcp_send_one(struct nvmet_mptcp_cmd *cmd)
 	int ret;
 
 	if (cmd->snd_state == NVMET_MPTCP_SEND_C2H && !cmd->snd_off) {
+		/* Blocked: the write-space wake-up brings us back. */
 		ret = nvmet_mptcp_send_c2h_whole(cmd, more);
+		if (ret == -EAGAIN)
+			return 0;
 		if (ret < 0)
 			return ret;
-		if (ret) {
-			nvmet_mptcp_put_cmd(cmd);
-			return 1;
-		}
+		if (ret)
+			goto done;
 	}
 
 	switch (cmd->snd_state) {
@@ -417,6 +418,7 @@ static int nvmet_mptcp_send_one(struct nvmet_mptcp_cmd *cmd)
 			return ret;
 		break;
 	}
+done:
 	nvmet_mptcp_put_cmd(cmd);
 	return 1;
 }
