@@ -104,6 +104,13 @@ def parse_point(words, cpus=2):
                               c.get("target.MPTcpExtOFOQueue", 0)) / mib
     ios = p["iops"] * secs
     p["ctxt_per_io"] = p["ctxt"] / ios if "ctxt" in p and ios else None
+    # Per I/O, what small I/O pays for: TCP segments sent by both ends,
+    # and the pieces MPTCP had to hold because they came out of order.
+    segs = c.get("host.TcpOutSegs", 0) + c.get("target.TcpOutSegs", 0)
+    p["segs_per_io"] = segs / ios if ios else None
+    p["mptcp_ofo_per_io"] = (c.get("host.MPTcpExtOFOQueue", 0) +
+                             c.get("target.MPTcpExtOFOQueue", 0)) / ios \
+        if ios else None
     return p
 
 
@@ -146,6 +153,8 @@ def summarise(points):
             "retrans_per_mib": spread([p["retrans_per_mib"] for p in ps]),
             "mptcp_ofo_per_mib": spread([p["mptcp_ofo_per_mib"] for p in ps]),
             "ctxt_per_io": spread([p["ctxt_per_io"] for p in ps]),
+            "segs_per_io": spread([p["segs_per_io"] for p in ps]),
+            "mptcp_ofo_per_io": spread([p["mptcp_ofo_per_io"] for p in ps]),
             "path_share": share,
         }
     return out
@@ -227,7 +236,7 @@ def fmt(s, what):
     m = s[what]
     digits = 1 if what == "mib_s" else 0
     if what in ("cpu_s_per_gib", "retrans_per_mib", "mptcp_ofo_per_mib",
-                "ctxt_per_io"):
+                "ctxt_per_io", "segs_per_io", "mptcp_ofo_per_io"):
         digits = 2
     a, lo, hi = (f"{m[k]:.{digits}f}" for k in ("median", "min", "max"))
     return f"{a} ({lo}-{hi})" if m["n"] > 1 else a
@@ -276,20 +285,21 @@ def markdown(meta, summary, rows, skips, failed, date, points=()):
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     out += ["**Profile** (medians; TCP segments retransmitted and MPTCP "
-            "out-of-order queueings per MiB moved, both ends; path shares "
-            "of the bytes on the wire)", "",
+            "out-of-order queueings per MiB moved, then TCP segments sent "
+            "and MPTCP out-of-order queueings per I/O, both ends; path "
+            "shares of the bytes on the wire)", "",
             "| condition | configuration | workload | retrans/MiB | "
-            "MPTCP OFO/MiB | path shares | ctx switches/I/O |",
-            "|---|---|---|---|---|---|---|"]
+            "MPTCP OFO/MiB | segments/I/O | MPTCP OFO/I/O | path shares | "
+            "ctx switches/I/O |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for (cond, c, load), s in sorted(
             summary.items(), key=lambda kv: (CONDS.index(kv[0][0]),
                                              config_order(kv[0][1]),
                                              LOADS.index(kv[0][2]))):
-        if load not in ("seqread", "seqwrite", "randread-qd1"):
-            continue
         shares = "/".join(f"{x * 100:.0f}" for x in s["path_share"])
         out.append(f"| {cond} | {c} | {load} | {fmt(s, 'retrans_per_mib')} | "
-                   f"{fmt(s, 'mptcp_ofo_per_mib')} | {shares} | "
+                   f"{fmt(s, 'mptcp_ofo_per_mib')} | {fmt(s, 'segs_per_io')} | "
+                   f"{fmt(s, 'mptcp_ofo_per_io')} | {shares} | "
                    f"{fmt(s, 'ctxt_per_io')} |")
     out.append("")
     out += ["**Targets** (ratio of medians; met when >= goal)", "",

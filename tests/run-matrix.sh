@@ -18,8 +18,9 @@ kernels=$(kernel_ids | paste -sd,)
 scenarios=baseline-tcp,load-unload,mptcp-compat-sockets,host-tcp-target,host-reconnect,host-features,host-bad-target
 scenarios+=,target-host-tcp,target-mptcp:paths=2,target-mptcp:paths=4:digests=0,target-ports,target-conflict,target-badpdu
 scenarios+=,target-nvmetcli,host-tcp-dropin,fault-paths
-# 3 churn rounds here (about 25 s a kernel); make soak runs 50.
-scenarios+=,fault-ctrl:rounds=3
+# 3 churn rounds and 3 s of I/O after each fault here (about 90 s a
+# kernel); make soak runs 50 rounds and 5 s.
+scenarios+=,fault-ctrl:rounds=3:secs=3
 # Kernels marked "quick" in kernels.list run only these: another build or
 # flavour of a series the full list covers, where what differs is where
 # types and modules live, the compiler, or preemption. Both modules loaded

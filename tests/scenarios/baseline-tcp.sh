@@ -30,7 +30,7 @@ require nvme-blockdev nvme_wait_dev "$nqn"
 nvme list-subsys
 
 say "fio write + verify on $NVMT_NSDEV"
-check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 64M
+check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 8M
 check fio-verify-128k stock_verify "$NVMT_NSDEV" 128k 64M
 
 say "teardown"

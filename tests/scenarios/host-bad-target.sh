@@ -109,13 +109,15 @@ check dmesg-term-fes dmesg_since "terminated the connection: invalid PDU header 
 check_fails dmesg-term-no-digest-error dmesg_since "header digest"
 
 # Not asserted by reason: whatever the bytes make of it, refused cleanly.
-say "random bytes after the ICResp, 30 connects"
+# A few connects: the header checks meet millions of random inputs in
+# make fuzz; this is the kernel side of it, the connection torn down.
+say "random bytes after the ICResp, 10 connects"
 random_cases() {
 	local i
-	ip netns exec target "$tool" 10.10.1.1 4420 random 30 &
+	ip netns exec target "$tool" 10.10.1.1 4420 random 10 &
 	pid=$!
 	wait_until 5 listening || return 1
-	for ((i = 0; i < 30; i++)); do
+	for ((i = 0; i < 10; i++)); do
 		connect_bad 2>/dev/null && return 1
 	done
 	wait "$pid"

@@ -97,7 +97,7 @@ dmesg_mark
 check nvme-reset nvme reset "/dev/$(basename "$(ctrl_of)")"
 check reset-reconnected dmesg_since "creating [0-9]+ I/O queues"
 check live-after-reset grep -qx live "$(ctrl_of)/state"
-check fio-verify-after-reset fio_verify "$NVMT_NSDEV" 4k 16M
+check fio-verify-after-reset fio_verify "$NVMT_NSDEV" 4k 8M
 check disconnect-src nvme_disconnect "$nqn"
 check rmmod rmmod nvme-mptcp
 finish

@@ -57,7 +57,7 @@ check fio-verify-across-outage test "$rc" -eq 0
 check error-recovery-ran dmesg_since "starting error recovery"
 check reconnected dmesg_since "reconnected \(attempt"
 check still-connected nvme_wait_dev "$nqn"
-check fio-verify-after fio_verify "$NVMT_NSDEV" 4k 16M
+check fio-verify-after fio_verify "$NVMT_NSDEV" 4k 8M
 
 say "teardown"
 check nvme-disconnect nvme_disconnect "$nqn"

@@ -162,8 +162,8 @@ check served-over-mptcp wait_until 10 ours_over_mptcp 1 1 hdr,data
 ctrl=$(awk 'NR == 2 { print $1 }' "$ctrls")
 check udev-rule-fired wait_until 10 test -e "/tmp/udev-tcp-$ctrl"
 cat /tmp/udevd.log
-check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 16M
-check fio-verify-1m fio_verify "$NVMT_NSDEV" 1m 64M
+check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 8M
+check fio-verify-1m fio_verify "$NVMT_NSDEV" 1m 32M
 check disconnect-1 disconnect_all
 
 say "-t mptcp still works alongside"
@@ -215,7 +215,7 @@ require nvmet-stock nvmet_add "$nqn" /dev/nullb0 tcp 10.10.1.1
 require connect-stock nvme_connect host tcp 10.10.1.1 4420 "$nqn"
 require blockdev-stock nvme_wait_dev "$nqn"
 check fallback-tcp wait_until 10 ours_fallback
-check fio-verify-stock fio_verify "$NVMT_NSDEV" 4k 16M
+check fio-verify-stock fio_verify "$NVMT_NSDEV" 4k 8M
 check disconnect-6 disconnect_all
 check nvmet-teardown nvmet_del "$nqn"
 

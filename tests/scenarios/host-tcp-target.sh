@@ -70,9 +70,9 @@ cat "$(queues_file)"
 # nvmet-tcp listens with plain TCP: every queue must report the fallback.
 # shellcheck disable=SC2016 # an awk program
 check debugfs-queues-fallback awk 'NR > 1 { n++; if ($2 != "tcp") bad = 1 } END { exit bad || !n }' "$(queues_file)"
-check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 32M
-check fio-verify-128k fio_verify "$NVMT_NSDEV" 128k 64M
-check fio-verify-1m fio_verify "$NVMT_NSDEV" 1m 64M
+check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 8M
+check fio-verify-128k fio_verify "$NVMT_NSDEV" 128k 32M
+check fio-verify-1m fio_verify "$NVMT_NSDEV" 1m 32M
 
 say "asynchronous events: namespaces added while connected"
 # Each addition reaches the host only as an AEN (namespace attribute
@@ -97,8 +97,8 @@ check nvme-disconnect nvme_disconnect "$nqn"
 say "connect with header and data digests"
 require connect-digests fabrics host "$base,hdr_digest,data_digest"
 require nvme-blockdev-digests nvme_wait_dev "$nqn"
-check fio-verify-digests-4k fio_verify "$NVMT_NSDEV" 4k 32M
-check fio-verify-digests-128k fio_verify "$NVMT_NSDEV" 128k 64M
+check fio-verify-digests-4k fio_verify "$NVMT_NSDEV" 4k 8M
+check fio-verify-digests-128k fio_verify "$NVMT_NSDEV" 128k 32M
 check nvme-disconnect-digests nvme_disconnect "$nqn"
 
 say "bad input is refused and named"

@@ -21,6 +21,10 @@ result() {
 	[[ $2 == PASS ]] || NVMT_FAILED=$((NVMT_FAILED + 1))
 }
 
+# took T0: "[Ns]", the seconds since T0 (a SECONDS value), for the
+# result line: where a scenario's time goes (.ci/run has a time budget).
+took() { printf '[%ds]' $((SECONDS - $1)); }
+
 # skip NAME REASON: a check this guest cannot make, said so, not counted.
 skip() { echo "RESULT: $1 SKIP $2"; }
 
@@ -30,19 +34,27 @@ figure() { echo "FIGURE: $1 $2${3:+ $3}"; }
 
 # check NAME CMD...: PASS when CMD exits 0. Output goes to the console.
 check() {
-	local name=$1 rc=0
+	local name=$1 rc=0 t0=$SECONDS
 	shift
 	"$@" || rc=$?
-	if ((rc == 0)); then result "$name" PASS; else result "$name" FAIL "exit $rc: $*"; fi
+	if ((rc == 0)); then
+		result "$name" PASS "$(took "$t0")"
+	else
+		result "$name" FAIL "exit $rc: $* $(took "$t0")"
+	fi
 	return 0
 }
 
 # check_fails NAME CMD...: PASS when CMD fails (e.g. an rmmod that must be refused).
 check_fails() {
-	local name=$1 rc=0
+	local name=$1 rc=0 t0=$SECONDS
 	shift
 	"$@" || rc=$?
-	if ((rc != 0)); then result "$name" PASS "refused (exit $rc)"; else result "$name" FAIL "succeeded: $*"; fi
+	if ((rc != 0)); then
+		result "$name" PASS "refused (exit $rc) $(took "$t0")"
+	else
+		result "$name" FAIL "succeeded: $* $(took "$t0")"
+	fi
 	return 0
 }
 
@@ -314,11 +326,11 @@ stock_bs() {
 }
 
 # stock_verify DEV BS SIZE: fio_verify through the kernel's own nvme-tcp
-# host; where stock_bs falls back to 4 KiB, 16 MiB of it (4 KiB blocks
+# host; where stock_bs falls back to 4 KiB, 8 MiB of it (4 KiB blocks
 # cover nothing more the larger sizes would, and cost minutes under TCG).
 stock_verify() {
 	if [[ $(stock_bs "$2") != "$2" ]]; then
-		fio_verify "$1" 4k 16M
+		fio_verify "$1" 4k 8M
 	else
 		fio_verify "$1" "$2" "$3"
 	fi

@@ -70,7 +70,7 @@ fio_rounds() {
 		bs=4k
 		((n % 2)) && bs=128k
 		[[ $host == tcp ]] && bs=$(stock_bs "$bs")
-		if ! fio_verify "$1" "$bs" 16M >"$logs/fio-round.log" 2>&1; then
+		if ! fio_verify "$1" "$bs" 8M >"$logs/fio-round.log" 2>&1; then
 			echo "fio round $n ($bs) failed:"
 			cat "$logs/fio-round.log"
 			return 1

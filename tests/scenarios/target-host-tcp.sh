@@ -54,9 +54,9 @@ if [[ -n $traddr_file ]]; then
 else
 	echo "host-traddr: not checked, this kernel has no nvmet debugfs"
 fi
-check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 32M
-check fio-verify-128k stock_verify "$NVMT_NSDEV" 128k 64M
-check fio-verify-1m stock_verify "$NVMT_NSDEV" 1m 64M
+check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 8M
+check fio-verify-128k stock_verify "$NVMT_NSDEV" 128k 32M
+check fio-verify-1m stock_verify "$NVMT_NSDEV" 1m 32M
 check_fails rmmod-with-port-enabled rmmod nvmet-mptcp
 check still-serving fio_verify "$NVMT_NSDEV" 4k 8M
 check nvme-disconnect nvme_disconnect "$nqn"
@@ -65,8 +65,8 @@ check no-connection-left wait_until 5 no_conns target 4420
 say "header and data digests"
 require nvme-connect-digests nvme_connect host tcp 10.10.1.1 4420 "$nqn" --hdr-digest --data-digest
 require nvme-blockdev-digests nvme_wait_dev "$nqn"
-check fio-verify-digests-4k fio_verify "$NVMT_NSDEV" 4k 32M
-check fio-verify-digests-128k stock_verify "$NVMT_NSDEV" 128k 64M
+check fio-verify-digests-4k fio_verify "$NVMT_NSDEV" 4k 8M
+check fio-verify-digests-128k stock_verify "$NVMT_NSDEV" 128k 32M
 check nvme-disconnect-digests nvme_disconnect "$nqn"
 
 say "second port: IPv6 wildcard, discovery"
@@ -81,7 +81,7 @@ check discovery-traddr grep -Eq "traddr: +fd00:1::1" <<<"$disc"
 check discovery-trtype grep -Eq "trtype: +tcp" <<<"$disc"
 require nvme-connect-ipv6 nvme_connect host tcp fd00:1::1 4421 "$nqn"
 require nvme-blockdev-ipv6 nvme_wait_dev "$nqn"
-check fio-verify-ipv6 stock_verify "$NVMT_NSDEV" 64k 32M
+check fio-verify-ipv6 stock_verify "$NVMT_NSDEV" 64k 16M
 check nvme-disconnect-ipv6 nvme_disconnect "$nqn"
 
 say "two ports, one controller each, at once"
@@ -89,14 +89,15 @@ require nvme-connect-port1 nvme_connect host tcp 10.10.1.1 4420 "$nqn"
 require nvme-connect-port2 nvme_connect host tcp fd00:1::1 4421 "$nqn"
 check two-controllers test "$(connected_ctrls)" -eq 2
 require nvme-blockdev-two nvme_wait_dev "$nqn"
-check fio-verify-two-ports stock_verify "$NVMT_NSDEV" 16k 16M
+check fio-verify-two-ports stock_verify "$NVMT_NSDEV" 16k 8M
 check nvme-disconnect-two nvme_disconnect "$nqn"
 
 say "port disabled under a live controller, then enabled again"
 require nvme-connect-live nvme_connect host tcp 10.10.1.1 4420 "$nqn" \
 	--ctrl-loss-tmo=3 --reconnect-delay=1
 require nvme-blockdev-live nvme_wait_dev "$nqn"
-check fio-before-disable fio_verify "$NVMT_NSDEV" 4k 16M
+written=8M
+check fio-before-disable fio_verify "$NVMT_NSDEV" 4k "$written"
 dmesg_mark
 check port1-disable tgt_port_disable 1 "$nqn"
 check port1-disabled dmesg_since "port 1: disabled"
@@ -110,7 +111,7 @@ require nvme-connect-again nvme_connect host tcp 10.10.1.1 4420 "$nqn"
 require nvme-blockdev-again nvme_wait_dev "$nqn"
 # Written before the port went away, read back through the new controller.
 check data-survived "${NVMT_FIO[@]}" --name=verify-4k --filename="$NVMT_NSDEV" \
-	--bs=4k --size=16M --rw=write --iodepth=16 --verify=crc32c --verify_fatal=1 --verify_only=1
+	--bs=4k --size="$written" --rw=write --iodepth=16 --verify=crc32c --verify_fatal=1 --verify_only=1
 check nvme-disconnect-again nvme_disconnect "$nqn"
 
 say "unload: refused while ports are enabled; right after the last one goes, under I/O"

@@ -66,8 +66,8 @@ ip netns exec target ss -Mni
 say "fio write+verify on $NVMT_NSDEV"
 declare -a before
 for ((i = 1; i <= paths; i++)); do before[i]=$(ip netns exec target cat "/sys/class/net/t$i/statistics/rx_bytes"); done
-check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 32M
-check fio-verify-128k fio_verify "$NVMT_NSDEV" 128k 128M
+check fio-verify-4k fio_verify "$NVMT_NSDEV" 4k 8M
+check fio-verify-128k fio_verify "$NVMT_NSDEV" 128k 64M
 # 64 writes of 2 MiB (MDTS) submitted at once, more than a queue's data
 # budget: the data must verify whether or not commands waited for room.
 # How many wait depends on how the host's kernel queues them (6.12: 14-200
@@ -80,7 +80,7 @@ for ((i = 1; i <= paths; i++)); do
 	after=$(ip netns exec target cat "/sys/class/net/t$i/statistics/rx_bytes")
 	delta=$(((after - before[i]) / 1048576))
 	echo "path $i: target received $delta MiB"
-	# Of 288 MiB written, every path carries some: how much is up to
+	# Of 200 MiB written, every path carries some: how much is up to
 	# the kernel's MPTCP scheduler (6.1 leaves paths 3-4 a few MiB).
 	check "path-$i-carried-data" test "$delta" -ge 1
 done
@@ -90,8 +90,6 @@ echo "target MPTcpExtMPJoinAckRx=$join_ack host MPTcpExtMPJoinSynAckRx=$join_syn
 check target-mpjoin-ack-rx test "$join_ack" -gt 0
 check host-mpjoin-synack-rx test "$join_synack" -gt 0
 ip netns exec host ss -Mni
-echo "perf (randread 4k qd16 5s): $(fio_perf "$NVMT_NSDEV" randread 4k 16 1 5 || true)"
-echo "perf (read 128k qd16 5s): $(fio_perf "$NVMT_NSDEV" read 128k 16 1 5 || true)"
 check nvme-disconnect nvme_disconnect "$nqn"
 check no-connection-left wait_until 10 no_conns target 4420
 
@@ -100,8 +98,8 @@ if ((digests)); then
 	require connect-digests fabrics host "transport=mptcp,traddr=10.10.1.1,trsvcid=4420,nqn=$nqn,hdr_digest,data_digest"
 	require nvme-blockdev-digests nvme_wait_dev "$nqn"
 	check extra-subflows-digests wait_until 10 subflows_each $((paths - 1))
-	check fio-verify-digests-4k fio_verify "$NVMT_NSDEV" 4k 32M
-	check fio-verify-digests-1m fio_verify "$NVMT_NSDEV" 1m 64M
+	check fio-verify-digests-4k fio_verify "$NVMT_NSDEV" 4k 8M
+	check fio-verify-digests-1m fio_verify "$NVMT_NSDEV" 1m 32M
 	check nvme-disconnect-digests nvme_disconnect "$nqn"
 else
 	skip digests "digests=0"

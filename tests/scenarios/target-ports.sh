@@ -51,7 +51,7 @@ connect_fio() {
 	[[ $1 == tcp ]] && bs=$(stock_bs "$bs")
 	nvme_connect host "$1" 10.10.1.1 4420 "$nqn" &&
 		nvme_wait_dev "$nqn" &&
-		fio_verify "$NVMT_NSDEV" "$bs" 16M &&
+		fio_verify "$NVMT_NSDEV" "$bs" 8M &&
 		nvme_disconnect "$nqn"
 }
 

@@ -132,5 +132,22 @@ class Summary(unittest.TestCase):
                       "per job", two)
 
 
+class PerIo(unittest.TestCase):
+    def test_small_io_profile(self):
+        # 4 s at 100 IOPS: 400 reads; 1000 segments and 200 OFO queueings.
+        line = point("lossy", "mptcp4", "randread", 1, 400, iops=100)
+        line = line.replace("host.MPTcpExtOFOQueue=7",
+                            "host.MPTcpExtOFOQueue=150 "
+                            "target.MPTcpExtOFOQueue=50 "
+                            "host.TcpOutSegs=400 target.TcpOutSegs=600")
+        _, points, _, _ = report.parse(line)
+        self.assertAlmostEqual(points[0]["segs_per_io"], 2.5)
+        self.assertAlmostEqual(points[0]["mptcp_ofo_per_io"], 0.5)
+        md = report.markdown({"rate": "40"}, report.summarise(points), [],
+                             [], [], "2026-12-02")
+        self.assertIn("| lossy | mptcp4 | randread | ", md)
+        self.assertIn(" | 2.50 | 0.50 | ", md)
+
+
 if __name__ == "__main__":
     unittest.main()
