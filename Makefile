@@ -73,11 +73,12 @@ sweep:
 	tests/sweep.sh
 
 # The fault suite's long variant: each way of losing a path on its own, a
-# longer flap and 50 churn rounds, on the full list (about 25 min a kernel).
+# longer flap, 4 KiB I/O and 50 churn rounds, on the full list (about 27 min
+# a kernel).
 SOAK_KERNELS ?= 6.1,6.12,newest
 soak:
 	tests/run-matrix.sh --kernels $(SOAK_KERNELS) --out test-results/soak --scenarios \
-		fault-paths:ways=blackhole+blackhole+blackhole,fault-paths:ways=down+down+down:native=0,fault-paths:ways=addr+addr+addr:native=0:flap=30:secs=10,fault-paths:tuned=1:native=0,fault-ctrl:rounds=50
+		fault-paths:ways=blackhole+blackhole+blackhole,fault-paths:ways=down+down+down:native=0,fault-paths:ways=addr+addr+addr:native=0:flap=30:secs=10,fault-paths:tuned=1:native=0,fault-paths:bs=4k:native=0,fault-ctrl:rounds=50
 
 # nvme-mptcp beside NVMe native multipath over shaped paths (about 45 min
 # a kernel; bench/paths.sh says what it measures). Results and chart in

@@ -18,13 +18,15 @@
 # Arguments: ways=W1+W2+W3 (how paths 1, 2, 3 are lost: blackhole, down or
 # addr; default blackhole+down+addr), secs=N (seconds of each phase's I/O
 # after the last fault, default 3), flap=N (seconds of flapping, default 6),
-# native=0 (no native-multipath anchor), tuned=1 (fault_tune's settings).
+# native=0 (no native-multipath anchor), tuned=1 (fault_tune's settings),
+# bs=SIZE (fio's block size, default 64k; make soak runs 4k too: small
+# I/O goes through other send paths than 64 KiB does).
 # nvmt: needs-modules
 set -euo pipefail
 # shellcheck source=fault-lib.sh
 . "$(dirname "$0")/fault-lib.sh"
 
-ways=blackhole+down+addr secs=3 flap=6 native=1 tuned=0
+ways=blackhole+down+addr secs=3 flap=6 native=1 tuned=0 bs=64k
 for a in "$@"; do
 	case $a in
 	ways=*) ways=${a#ways=} ;;
@@ -32,6 +34,7 @@ for a in "$@"; do
 	flap=*) flap=${a#flap=} ;;
 	native=*) native=${a#native=} ;;
 	tuned=*) tuned=${a#tuned=} ;;
+	bs=*) bs=${a#bs=} ;;
 	*) echo "unknown argument $a" >&2; exit 2 ;;
 	esac
 done
@@ -130,7 +133,7 @@ ip netns exec host ss -HMni state established | grep -o 'subflows:[0-9]*' | sort
 
 say "loss: paths 1, 2, 3 lost (${way[*]}) and given back, fio write+verify"
 dmesg_mark
-fio_start "$dev" $((30 + secs)) loss
+fio_start "$dev" $((30 + secs)) loss --bs="$bs"
 check loss-sequence loss_sequence "${way[@]}"
 check every-path-carries-again every_path_carries
 check fio-verify-through-loss fio_wait
@@ -148,7 +151,7 @@ check no-controller-reset-loss test "$n" -eq 0
 
 say "flapping: path 2 lost and given back every second for ${flap}s"
 dmesg_mark
-fio_start "$dev" $((flap + secs)) flap
+fio_start "$dev" $((flap + secs)) flap --bs="$bs"
 sleep 1
 for ((i = 0; i < flap; i++)); do
 	if ((i % 2 == 0)); then path_lose blackhole 2; else path_restore blackhole 2; fi
@@ -184,7 +187,7 @@ for ns in host target; do require "backup-stale-loss-cnt-$ns" stale_set "$ns" 1;
 require backup-flag ip -n host mptcp endpoint change id 4 backup
 ip -n host mptcp endpoint show
 dmesg_mark
-fio_start "$dev" $((66 + secs)) backup
+fio_start "$dev" $((66 + secs)) backup --bs="$bs"
 sleep 2
 b4=$(path_tx 4) all=$(($(path_tx 1) + $(path_tx 2) + $(path_tx 3)))
 sleep 4
@@ -227,7 +230,7 @@ say "long outage: path 2's subflows die, nvme-mptcp-rejoin brings them back"
 # nvme-mptcp-rejoin running as a user would have it, and given back: from
 # then on the path must carry data within 10 s.
 dmesg_mark
-fio_start "$dev" $((45 + secs)) rejoin
+fio_start "$dev" $((45 + secs)) rejoin --bs="$bs"
 sleep 1
 retries=$(ip netns exec host sysctl -n net.ipv4.tcp_retries2)
 for ns in host target; do ip netns exec "$ns" sysctl -qw net.ipv4.tcp_retries2=3; done
@@ -274,7 +277,7 @@ check no-controller-reset-rejoin test "$n" -eq 0
 
 say "all paths lost for 5 s"
 dmesg_mark
-fio_start "$dev" $((8 + secs)) alldown
+fio_start "$dev" $((8 + secs)) alldown --bs="$bs"
 sleep 2
 for i in 1 2 3 4; do path_lose blackhole "$i"; done
 sleep 5
@@ -302,7 +305,7 @@ if ((native)); then
 	done
 	nvme list-subsys
 	dmesg_mark
-	fio_start "$NVMT_NSDEV" $((30 + secs)) native --bs="$(stock_bs 64k)"
+	fio_start "$NVMT_NSDEV" $((30 + secs)) native --bs="$(stock_bs "$bs")"
 	check native-loss-sequence loss_sequence blackhole blackhole blackhole
 	check native-fio-verify-through-loss fio_wait
 	for ((i = 1; i <= 3; i++)); do
