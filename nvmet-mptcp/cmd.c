@@ -334,6 +334,34 @@ void nvmet_mptcp_free_cmds(struct nvmet_mptcp_queue *queue)
 }
 
 /*
+ * Fill up to @max entries of @bv with up to @len bytes of the command's
+ * data from its cursor on; returns how many bytes they cover, the number
+ * of entries in @nr.
+ */
+u32 nvmet_mptcp_data_bvecs(struct nvmet_mptcp_cmd *cmd, struct bio_vec *bv,
+			   int max, u32 len, int *nr)
+{
+	struct scatterlist *sg = cmd->cursor.sg;
+	u32 off = cmd->cursor.off, total = 0;
+	int n = 0;
+
+	while (len && sg && n < max) {
+		u32 chunk = min(len, sg->length - off);
+
+		bv[n].bv_page = sg_page(sg);
+		bv[n].bv_offset = sg->offset + off;
+		bv[n].bv_len = chunk;
+		n++;
+		total += chunk;
+		len -= chunk;
+		off = 0;
+		sg = sg_next(sg);
+	}
+	*nr = n;
+	return total;
+}
+
+/*
  * Point @iter (direction @dir) at up to @len bytes of the command's data
  * from its cursor on; returns how many it covers.
  */
@@ -341,22 +369,10 @@ u32 nvmet_mptcp_data_iter(struct nvmet_mptcp_cmd *cmd, struct iov_iter *iter,
 			  unsigned int dir, u32 len)
 {
 	struct bio_vec *bv = cmd->queue->bvec;
-	struct scatterlist *sg = cmd->cursor.sg;
-	u32 off = cmd->cursor.off, total = 0;
-	int nr = 0;
+	u32 total;
+	int nr;
 
-	while (len && sg && nr < NVMET_MPTCP_BVECS) {
-		u32 chunk = min(len, sg->length - off);
-
-		bv[nr].bv_page = sg_page(sg);
-		bv[nr].bv_offset = sg->offset + off;
-		bv[nr].bv_len = chunk;
-		nr++;
-		total += chunk;
-		len -= chunk;
-		off = 0;
-		sg = sg_next(sg);
-	}
+	total = nvmet_mptcp_data_bvecs(cmd, bv, NVMET_MPTCP_BVECS, len, &nr);
 	iov_iter_bvec(iter, dir, bv, nr, total);
 	return total;
 }

@@ -18,6 +18,7 @@
 #include <linux/llist.h>
 #include <linux/net.h>
 #include <linux/nvme-tcp.h>
+#include <linux/sizes.h>
 #include <linux/socket.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -85,6 +86,17 @@ static_assert(NVMET_MPTCP_MAX_DATA <= NVMET_MPTCP_IO_DATA_BUDGET);
 #define NVMET_MPTCP_CONNECT_TTAG	0xffff
 /* Pages of command data moved by one sendmsg/recvmsg. */
 #define NVMET_MPTCP_BVECS		16
+/*
+ * A read whose data is at most this long goes out with its PDUs in one
+ * sendmsg (tx.c), its data in at most NVMET_MPTCP_GATHER_BVECS pieces.
+ */
+#define NVMET_MPTCP_GATHER_MAX		SZ_4K
+#define NVMET_MPTCP_GATHER_BVECS	2
+/* A PDU header we send (all are 24 bytes) with its digest. */
+#define NVMET_MPTCP_PDU_LEN		(sizeof(struct nvme_tcp_rsp_pdu) + \
+					 NVMET_MPTCP_DIGEST_LEN)
+static_assert(sizeof(struct nvme_tcp_r2t_pdu) == sizeof(struct nvme_tcp_rsp_pdu));
+static_assert(sizeof(struct nvme_tcp_data_pdu) == sizeof(struct nvme_tcp_rsp_pdu));
 /* The largest PDU header a host sends us: the ICReq. */
 #define NVMET_MPTCP_RX_HDR_MAX		sizeof(struct nvme_tcp_icreq_pdu)
 #ifndef NVME_TCP_MAX_C2HTERM_PLEN
@@ -185,9 +197,8 @@ struct nvmet_mptcp_cmd {
 	/* send side: one PDU header (all are 24 bytes) and its digests */
 	enum nvmet_mptcp_send_state snd_state;
 	u32			snd_off;	/* sent of the current piece */
-	u8			pdu[sizeof(struct nvme_tcp_rsp_pdu) +
-				    NVMET_MPTCP_DIGEST_LEN];
-	u8			pdu_len;	/* header + digest + padding */
+	u8			pdu[NVMET_MPTCP_PDU_LEN];
+	u8			pdu_len;	/* header + digest */
 	bool			c2h_success;	/* C2HData stands in for rsp */
 	__le32			ddgst;
 
@@ -265,6 +276,17 @@ struct nvmet_mptcp_queue {
 	struct nvmet_mptcp_cmd	*snd_cmd;
 
 	struct bio_vec		bvec[NVMET_MPTCP_BVECS];
+
+	/*
+	 * A small read's PDUs gathered for one sendmsg (tx.c): copies of
+	 * the C2HData header, and of its data digest with the response,
+	 * since cmds may be vmalloc memory, which a bvec cannot point at.
+	 */
+	u8			tx_head[NVMET_MPTCP_PDU_LEN];
+	u8			tx_tail[NVMET_MPTCP_DIGEST_LEN +
+					NVMET_MPTCP_PDU_LEN];
+	/* header, padding, the data, digest and response */
+	struct bio_vec		tx_bvec[NVMET_MPTCP_GATHER_BVECS + 3];
 };
 
 static inline u8 nvmet_mptcp_hdgst_len(struct nvmet_mptcp_queue *queue)
@@ -327,6 +349,8 @@ int nvmet_mptcp_new_cmd(struct nvmet_mptcp_queue *queue, u32 icd_len);
 void nvmet_mptcp_data_in_done(struct nvmet_mptcp_cmd *cmd);
 void nvmet_mptcp_release_cmds(struct nvmet_mptcp_queue *queue);
 void nvmet_mptcp_free_cmds(struct nvmet_mptcp_queue *queue);
+u32 nvmet_mptcp_data_bvecs(struct nvmet_mptcp_cmd *cmd, struct bio_vec *bv,
+			   int max, u32 len, int *nr);
 u32 nvmet_mptcp_data_iter(struct nvmet_mptcp_cmd *cmd, struct iov_iter *iter,
 			  unsigned int dir, u32 len);
 void nvmet_mptcp_data_advance(struct nvmet_mptcp_cmd *cmd, u32 len);

@@ -51,56 +51,75 @@ static bool nvmet_mptcp_need_data_out(struct nvmet_mptcp_cmd *cmd)
 	       !cmd->cqe.status;
 }
 
-/* Common header fields; the header digest follows the 24-byte header. */
-static void nvmet_mptcp_hdr_init(struct nvmet_mptcp_cmd *cmd, u8 type,
-				 u8 flags, u8 pdo, u32 data_len)
+/*
+ * Common header fields into @buf (NVMET_MPTCP_PDU_LEN bytes); returns
+ * the header's length with the digest that follows it.
+ */
+static u8 nvmet_mptcp_hdr_init(struct nvmet_mptcp_queue *queue, u8 *buf,
+			       u8 type, u8 flags, u8 pdo, u32 data_len)
 {
-	struct nvmet_mptcp_queue *queue = cmd->queue;
-	struct nvme_tcp_hdr *hdr = (struct nvme_tcp_hdr *)cmd->pdu;
+	struct nvme_tcp_hdr *hdr = (struct nvme_tcp_hdr *)buf;
 	u8 hdgst = nvmet_mptcp_hdgst_len(queue);
 
-	memset(cmd->pdu, 0, sizeof(cmd->pdu));
+	memset(buf, 0, NVMET_MPTCP_PDU_LEN);
 	hdr->type = type;
 	hdr->flags = flags | (hdgst ? NVME_TCP_F_HDGST : 0);
 	hdr->hlen = sizeof(struct nvme_tcp_rsp_pdu);
 	hdr->pdo = pdo;
 	hdr->plen = cpu_to_le32((pdo ? pdo : hdr->hlen + hdgst) + data_len);
-	cmd->pdu_len = hdr->hlen + hdgst;
-	cmd->snd_off = 0;
+	return hdr->hlen + hdgst;
 }
 
-static void nvmet_mptcp_hdr_digest(struct nvmet_mptcp_cmd *cmd)
+static void nvmet_mptcp_hdr_digest(struct nvmet_mptcp_queue *queue, u8 *buf)
 {
 	u8 hlen = sizeof(struct nvme_tcp_rsp_pdu);
 	__le32 dgst;
 
-	if (!cmd->queue->hdr_digest)
+	if (!queue->hdr_digest)
 		return;
-	dgst = nvmet_mptcp_crc_final(nvmet_mptcp_crc(~0, cmd->pdu, hlen));
-	memcpy(cmd->pdu + hlen, &dgst, sizeof(dgst));
+	dgst = nvmet_mptcp_crc_final(nvmet_mptcp_crc(~0, buf, hlen));
+	memcpy(buf + hlen, &dgst, sizeof(dgst));
+}
+
+/* @cmd's header in cmd->pdu, ready to go out from its first byte. */
+static void nvmet_mptcp_hdr_ready(struct nvmet_mptcp_cmd *cmd, u8 len,
+				  enum nvmet_mptcp_send_state state)
+{
+	nvmet_mptcp_hdr_digest(cmd->queue, cmd->pdu);
+	cmd->pdu_len = len;
+	cmd->snd_off = 0;
+	cmd->snd_state = state;
 }
 
 static void nvmet_mptcp_setup_r2t(struct nvmet_mptcp_cmd *cmd)
 {
 	struct nvme_tcp_r2t_pdu *r2t = (struct nvme_tcp_r2t_pdu *)cmd->pdu;
+	u8 len;
 
-	nvmet_mptcp_hdr_init(cmd, nvme_tcp_r2t, 0, 0, 0);
+	len = nvmet_mptcp_hdr_init(cmd->queue, cmd->pdu, nvme_tcp_r2t, 0, 0, 0);
 	r2t->command_id = cmd->cmd.common.command_id;
 	r2t->ttag = cmd->ttag;
 	r2t->r2t_offset = cpu_to_le32(cmd->rbytes);
 	r2t->r2t_length = cpu_to_le32(cmd->req.transfer_len - cmd->rbytes);
-	nvmet_mptcp_hdr_digest(cmd);
-	cmd->snd_state = NVMET_MPTCP_SEND_R2T;
+	nvmet_mptcp_hdr_ready(cmd, len, NVMET_MPTCP_SEND_R2T);
+}
+
+/* The response capsule into @buf; returns its length. */
+static u8 nvmet_mptcp_build_rsp(struct nvmet_mptcp_cmd *cmd, u8 *buf)
+{
+	struct nvme_tcp_rsp_pdu *rsp = (struct nvme_tcp_rsp_pdu *)buf;
+	u8 len;
+
+	len = nvmet_mptcp_hdr_init(cmd->queue, buf, nvme_tcp_rsp, 0, 0, 0);
+	rsp->cqe = cmd->cqe;
+	nvmet_mptcp_hdr_digest(cmd->queue, buf);
+	return len;
 }
 
 static void nvmet_mptcp_setup_rsp(struct nvmet_mptcp_cmd *cmd)
 {
-	struct nvme_tcp_rsp_pdu *rsp = (struct nvme_tcp_rsp_pdu *)cmd->pdu;
-
-	nvmet_mptcp_hdr_init(cmd, nvme_tcp_rsp, 0, 0, 0);
-	rsp->cqe = cmd->cqe;
-	nvmet_mptcp_hdr_digest(cmd);
-	cmd->snd_state = NVMET_MPTCP_SEND_RSP;
+	nvmet_mptcp_hdr_ready(cmd, nvmet_mptcp_build_rsp(cmd, cmd->pdu),
+			      NVMET_MPTCP_SEND_RSP);
 }
 
 static void nvmet_mptcp_setup_c2h(struct nvmet_mptcp_cmd *cmd)
@@ -112,6 +131,7 @@ static void nvmet_mptcp_setup_c2h(struct nvmet_mptcp_cmd *cmd)
 	u8 pdo = sizeof(*c2h) + hdgst + queue->c2h_pad;
 	u32 len = cmd->req.transfer_len;
 	u8 flags = NVME_TCP_F_DATA_LAST;
+	u8 hlen;
 
 	/*
 	 * Without SQ head updates the host needs no response for a plain
@@ -124,17 +144,17 @@ static void nvmet_mptcp_setup_c2h(struct nvmet_mptcp_cmd *cmd)
 	if (ddgst)
 		flags |= NVME_TCP_F_DDGST;
 
-	nvmet_mptcp_hdr_init(cmd, nvme_tcp_c2h_data, flags, pdo, len + ddgst);
+	hlen = nvmet_mptcp_hdr_init(queue, cmd->pdu, nvme_tcp_c2h_data, flags,
+				    pdo, len + ddgst);
 	c2h->command_id = cmd->cqe.command_id;
 	c2h->data_offset = 0;
 	c2h->data_length = cpu_to_le32(len);
-	nvmet_mptcp_hdr_digest(cmd);
 	if (ddgst)
 		cmd->ddgst = nvmet_mptcp_crc_final(nvmet_mptcp_crc_data(cmd));
 	cmd->wbytes = 0;
 	cmd->cursor.sg = cmd->req.sg;
 	cmd->cursor.off = 0;
-	cmd->snd_state = NVMET_MPTCP_SEND_C2H;
+	nvmet_mptcp_hdr_ready(cmd, hlen, NVMET_MPTCP_SEND_C2H);
 }
 
 static int nvmet_mptcp_sendmsg(struct nvmet_mptcp_queue *queue,
@@ -215,6 +235,114 @@ static int nvmet_mptcp_send_ddgst(struct nvmet_mptcp_cmd *cmd, bool more)
 	return nvmet_mptcp_send_kvec(cmd, &vec, 1, vec.iov_len, more);
 }
 
+static void nvmet_mptcp_bvec_virt(struct bio_vec *bv, void *buf, u32 len)
+{
+	bv->bv_page = virt_to_page(buf);
+	bv->bv_offset = offset_in_page(buf);
+	bv->bv_len = len;
+}
+
+/*
+ * Point queue->tx_bvec at the whole of a C2HData PDU that has not begun
+ * to go out, and the response after it unless the PDU stands in for it.
+ * Returns the bytes covered; 0 when the data is longer than
+ * NVMET_MPTCP_GATHER_MAX or in more pieces than NVMET_MPTCP_GATHER_BVECS.
+ *
+ * Why only small reads: they are where the pieces cost (segments, and
+ * reordering at the host), and gathering reads of up to 64 KiB coincided
+ * with 6-8 s stalls after a path loss on 6.12 in the fault suite.  MPTCP's
+ * code shows no reason for that (one 64 KiB sendmsg lands on one subflow
+ * either way), so this cap is caution, not a fix: see
+ * docs/bench/ab-gather-6.12.md.
+ */
+static u32 nvmet_mptcp_c2h_gather(struct nvmet_mptcp_cmd *cmd, int *nr)
+{
+	struct nvmet_mptcp_queue *queue = cmd->queue;
+	struct bio_vec *bv = queue->tx_bvec;
+	u32 data = cmd->req.transfer_len, tail = 0;
+	int n = 0, pages;
+
+	if (data > NVMET_MPTCP_GATHER_MAX)
+		return 0;
+	memcpy(queue->tx_head, cmd->pdu, cmd->pdu_len);
+	nvmet_mptcp_bvec_virt(&bv[n++], queue->tx_head, cmd->pdu_len);
+	if (queue->c2h_pad) {
+		/* (module data is not in the linear map: no virt_to_page) */
+		bv[n].bv_page = ZERO_PAGE(0);
+		bv[n].bv_offset = 0;
+		bv[n++].bv_len = queue->c2h_pad;
+	}
+	/* (the cursor is where setup_c2h put it: at the start) */
+	if (nvmet_mptcp_data_bvecs(cmd, &bv[n], NVMET_MPTCP_GATHER_BVECS, data,
+				   &pages) != data)
+		return 0;
+	n += pages;
+	if (queue->data_digest) {
+		memcpy(queue->tx_tail, &cmd->ddgst, NVMET_MPTCP_DIGEST_LEN);
+		tail = NVMET_MPTCP_DIGEST_LEN;
+	}
+	if (!cmd->c2h_success)
+		tail += nvmet_mptcp_build_rsp(cmd, queue->tx_tail + tail);
+	if (tail)
+		nvmet_mptcp_bvec_virt(&bv[n++], queue->tx_tail, tail);
+	*nr = n;
+	return cmd->pdu_len + queue->c2h_pad + data + tail;
+}
+
+/*
+ * A small read's C2HData header, data, digest and response in one
+ * sendmsg.  MPTCP (6.6 on) picks a subflow afresh for each sendmsg: sent
+ * in pieces, one read often took three subflows, and the host's MPTCP held
+ * every piece that overtook a lost one, which under loss is most of them.
+ * Returns 1 when all of it went out; -EAGAIN when none did and the
+ * socket is full; otherwise 0 with the send state moved past what did
+ * (or untouched, data too long to gather), for the piece-by-piece path
+ * to go on; or another error.
+ */
+static int nvmet_mptcp_send_c2h_whole(struct nvmet_mptcp_cmd *cmd, bool more)
+{
+	struct nvmet_mptcp_queue *queue = cmd->queue;
+	u32 head = cmd->pdu_len + queue->c2h_pad;
+	u32 data = cmd->req.transfer_len;
+	struct msghdr msg = { };
+	u32 total, sent;
+	int nr, ret;
+
+	total = nvmet_mptcp_c2h_gather(cmd, &nr);
+	if (!total)
+		return 0;
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, queue->tx_bvec, nr, total);
+	ret = nvmet_mptcp_sendmsg(queue, &msg, more);
+	if (ret <= 0)
+		return ret ? ret : -EIO;
+	sent = ret;
+	if (sent == total)
+		return 1;
+	if (sent < head) {
+		cmd->snd_off = sent;
+		return 0;
+	}
+	sent -= head;
+	cmd->snd_state = NVMET_MPTCP_SEND_DATA;
+	cmd->wbytes = min(sent, data);
+	nvmet_mptcp_data_advance(cmd, cmd->wbytes);
+	if (sent < data)
+		return 0;
+	sent -= data;
+	if (queue->data_digest) {
+		if (sent < NVMET_MPTCP_DIGEST_LEN) {
+			cmd->snd_state = NVMET_MPTCP_SEND_DDGST;
+			cmd->snd_off = sent;
+			return 0;
+		}
+		sent -= NVMET_MPTCP_DIGEST_LEN;
+	}
+	/* Only the response is left: the same bytes, from cmd->pdu. */
+	nvmet_mptcp_setup_rsp(cmd);
+	cmd->snd_off = sent;
+	return 0;
+}
+
 /* The next command with something to send, its first PDU set up. */
 static struct nvmet_mptcp_cmd *nvmet_mptcp_fetch(struct nvmet_mptcp_queue *queue)
 {
@@ -249,6 +377,17 @@ static int nvmet_mptcp_send_one(struct nvmet_mptcp_cmd *cmd)
 	bool more = nvmet_mptcp_more_queued(queue);
 	bool ddgst = queue->data_digest;
 	int ret;
+
+	if (cmd->snd_state == NVMET_MPTCP_SEND_C2H && !cmd->snd_off) {
+		/* Blocked: the write-space wake-up brings us back. */
+		ret = nvmet_mptcp_send_c2h_whole(cmd, more);
+		if (ret == -EAGAIN)
+			return 0;
+		if (ret < 0)
+			return ret;
+		if (ret)
+			goto done;
+	}
 
 	switch (cmd->snd_state) {
 	case NVMET_MPTCP_SEND_R2T:
@@ -289,6 +428,7 @@ static int nvmet_mptcp_send_one(struct nvmet_mptcp_cmd *cmd)
 			return ret;
 		break;
 	}
+done:
 	nvmet_mptcp_put_cmd(cmd);
 	return 1;
 }
