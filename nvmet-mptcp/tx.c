@@ -296,8 +296,8 @@ static u32 nvmet_mptcp_c2h_gather(struct nvmet_mptcp_cmd *cmd, int *nr)
  * every piece that overtook a lost one, which under loss is most of them.
  * Returns 1 when all of it went out; -EAGAIN when none did and the
  * socket is full; otherwise 0 with the send state moved past what did
- * (or untouched, data too long to gather), for the piece-by-piece path
- * to go on; or another error.
+ * (or untouched: data too long or in too many pieces), for the
+ * piece-by-piece path to go on; or another error.
  */
 static int nvmet_mptcp_send_c2h_whole(struct nvmet_mptcp_cmd *cmd, bool more)
 {
