@@ -100,17 +100,16 @@ def parse_point(words, cpus=2):
     c = p["counters"]
     p["retrans_per_mib"] = (c.get("host.TcpRetransSegs", 0) +
                             c.get("target.TcpRetransSegs", 0)) / mib
-    p["mptcp_ofo_per_mib"] = (c.get("host.MPTcpExtOFOQueue", 0) +
-                              c.get("target.MPTcpExtOFOQueue", 0)) / mib
+    ofo = (c.get("host.MPTcpExtOFOQueue", 0) +
+           c.get("target.MPTcpExtOFOQueue", 0))
+    p["mptcp_ofo_per_mib"] = ofo / mib
     ios = p["iops"] * secs
     p["ctxt_per_io"] = p["ctxt"] / ios if "ctxt" in p and ios else None
     # Per I/O, what small I/O pays for: TCP segments sent by both ends,
     # and the pieces MPTCP had to hold because they came out of order.
     segs = c.get("host.TcpOutSegs", 0) + c.get("target.TcpOutSegs", 0)
     p["segs_per_io"] = segs / ios if ios else None
-    p["mptcp_ofo_per_io"] = (c.get("host.MPTcpExtOFOQueue", 0) +
-                             c.get("target.MPTcpExtOFOQueue", 0)) / ios \
-        if ios else None
+    p["mptcp_ofo_per_io"] = ofo / ios if ios else None
     return p
 
 

@@ -109,15 +109,16 @@ path_carries() {
 
 # ---- I/O through the faults ------------------------------------------------
 
-# fio_start DEV SECONDS NAME [fio options...]: 64 KiB random writes at QD16,
-# each block verified (crc32c) soon after it is written, for SECONDS, in the
-# background. The completion latency of every I/O goes to a log.
+# fio_start DEV SECONDS NAME [fio options...]: random writes of FAULT_BS
+# (default 64 KiB) at QD16, each block verified (crc32c) soon after it is
+# written, for SECONDS, in the background. The completion latency of every
+# I/O goes to a log.
 FIO_PID=
 fio_start() {
 	local dev=$1 secs=$2 name=$3
 	shift 3
 	rm -f "$FAULT_DIR/$name"_*.log "$FAULT_DIR/$name.out"
-	"${NVMT_FIO[@]}" --name="$name" --filename="$dev" --rw=randwrite --bs=64k --size=128M \
+	"${NVMT_FIO[@]}" --name="$name" --filename="$dev" --rw=randwrite --bs="${FAULT_BS:-64k}" --size=128M \
 		--iodepth=16 --verify=crc32c --verify_fatal=1 --verify_backlog=64 \
 		--time_based --runtime="$secs" --write_lat_log="$FAULT_DIR/$name" --log_avg_msec=0 \
 		"$@" >"$FAULT_DIR/$name.out" 2>&1 &

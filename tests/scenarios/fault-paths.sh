@@ -26,7 +26,8 @@ set -euo pipefail
 # shellcheck source=fault-lib.sh
 . "$(dirname "$0")/fault-lib.sh"
 
-ways=blackhole+down+addr secs=3 flap=6 native=1 tuned=0 bs=64k
+ways=blackhole+down+addr secs=3 flap=6 native=1 tuned=0
+FAULT_BS=64k
 for a in "$@"; do
 	case $a in
 	ways=*) ways=${a#ways=} ;;
@@ -34,7 +35,7 @@ for a in "$@"; do
 	flap=*) flap=${a#flap=} ;;
 	native=*) native=${a#native=} ;;
 	tuned=*) tuned=${a#tuned=} ;;
-	bs=*) bs=${a#bs=} ;;
+	bs=*) FAULT_BS=${a#bs=} ;;
 	*) echo "unknown argument $a" >&2; exit 2 ;;
 	esac
 done
@@ -133,7 +134,7 @@ ip netns exec host ss -HMni state established | grep -o 'subflows:[0-9]*' | sort
 
 say "loss: paths 1, 2, 3 lost (${way[*]}) and given back, fio write+verify"
 dmesg_mark
-fio_start "$dev" $((30 + secs)) loss --bs="$bs"
+fio_start "$dev" $((30 + secs)) loss
 check loss-sequence loss_sequence "${way[@]}"
 check every-path-carries-again every_path_carries
 check fio-verify-through-loss fio_wait
@@ -151,7 +152,7 @@ check no-controller-reset-loss test "$n" -eq 0
 
 say "flapping: path 2 lost and given back every second for ${flap}s"
 dmesg_mark
-fio_start "$dev" $((flap + secs)) flap --bs="$bs"
+fio_start "$dev" $((flap + secs)) flap
 sleep 1
 for ((i = 0; i < flap; i++)); do
 	if ((i % 2 == 0)); then path_lose blackhole 2; else path_restore blackhole 2; fi
@@ -187,7 +188,7 @@ for ns in host target; do require "backup-stale-loss-cnt-$ns" stale_set "$ns" 1;
 require backup-flag ip -n host mptcp endpoint change id 4 backup
 ip -n host mptcp endpoint show
 dmesg_mark
-fio_start "$dev" $((66 + secs)) backup --bs="$bs"
+fio_start "$dev" $((66 + secs)) backup
 sleep 2
 b4=$(path_tx 4) all=$(($(path_tx 1) + $(path_tx 2) + $(path_tx 3)))
 sleep 4
@@ -230,7 +231,7 @@ say "long outage: path 2's subflows die, nvme-mptcp-rejoin brings them back"
 # nvme-mptcp-rejoin running as a user would have it, and given back: from
 # then on the path must carry data within 10 s.
 dmesg_mark
-fio_start "$dev" $((45 + secs)) rejoin --bs="$bs"
+fio_start "$dev" $((45 + secs)) rejoin
 sleep 1
 retries=$(ip netns exec host sysctl -n net.ipv4.tcp_retries2)
 for ns in host target; do ip netns exec "$ns" sysctl -qw net.ipv4.tcp_retries2=3; done
@@ -277,7 +278,7 @@ check no-controller-reset-rejoin test "$n" -eq 0
 
 say "all paths lost for 5 s"
 dmesg_mark
-fio_start "$dev" $((8 + secs)) alldown --bs="$bs"
+fio_start "$dev" $((8 + secs)) alldown
 sleep 2
 for i in 1 2 3 4; do path_lose blackhole "$i"; done
 sleep 5
@@ -305,7 +306,7 @@ if ((native)); then
 	done
 	nvme list-subsys
 	dmesg_mark
-	fio_start "$NVMT_NSDEV" $((30 + secs)) native --bs="$(stock_bs "$bs")"
+	fio_start "$NVMT_NSDEV" $((30 + secs)) native --bs="$(stock_bs "$FAULT_BS")"
 	check native-loss-sequence loss_sequence blackhole blackhole blackhole
 	check native-fio-verify-through-loss fio_wait
 	for ((i = 1; i <= 3; i++)); do
