@@ -83,6 +83,41 @@ u32 nvme_mptcp_crc_iter(u32 crc, const struct iov_iter *iter, size_t len)
 	return crc;
 }
 
+/*
+ * Copy into @bv the bvecs for the next @len bytes of a bvec iterator that
+ * holds at least that much, one entry per bvec piece, page-relative.
+ * Returns the entries used, or -E2BIG when more than @max are needed.
+ */
+int nvme_mptcp_iter_bvecs(const struct iov_iter *iter, size_t len,
+			  struct bio_vec *bv, int max)
+{
+	const struct bio_vec *src = iter->bvec;
+	size_t skip = iter->iov_offset;
+	int n = 0;
+
+	while (len) {
+		size_t off, chunk;
+
+		if (skip >= src->bv_len) {
+			skip -= src->bv_len;
+			src++;
+			continue;
+		}
+		if (n == max)
+			return -E2BIG;
+		off = src->bv_offset + skip;
+		chunk = min_t(size_t, len, src->bv_len - skip);
+		bv[n].bv_page = src->bv_page + off / PAGE_SIZE;
+		bv[n].bv_offset = offset_in_page(off);
+		bv[n].bv_len = chunk;
+		len -= chunk;
+		skip = 0;
+		src++;
+		n++;
+	}
+	return n;
+}
+
 u32 nvme_mptcp_crc(u32 crc, const void *buf, size_t len)
 {
 	return crc32c(crc, buf, len);

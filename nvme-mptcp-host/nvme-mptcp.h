@@ -30,6 +30,13 @@
  * many, not one each.  Larger data goes straight into the request.
  */
 #define NVME_MPTCP_RX_STAGE	SZ_16K
+/*
+ * A write whose in-capsule data is at most this long goes out with its
+ * capsule in one sendmsg (tx.c), in at most NVME_MPTCP_GATHER_BVECS
+ * entries: capsule and header digest take up to two each (page ends).
+ */
+#define NVME_MPTCP_GATHER_MAX	SZ_4K
+#define NVME_MPTCP_GATHER_BVECS	8
 
 /*
  * Values of nvme-core #defines that BTF cannot carry.  They are part of
@@ -277,6 +284,8 @@ void nvme_mptcp_complete_answered(struct nvme_mptcp_request *req);
 void nvme_mptcp_cursor_init(struct nvme_mptcp_request *req, unsigned int dir);
 struct iov_iter *nvme_mptcp_cursor_iter(struct nvme_mptcp_request *req);
 u32 nvme_mptcp_crc_iter(u32 crc, const struct iov_iter *iter, size_t len);
+int nvme_mptcp_iter_bvecs(const struct iov_iter *iter, size_t len,
+			  struct bio_vec *bv, int max);
 u32 nvme_mptcp_crc(u32 crc, const void *buf, size_t len);
 __le32 nvme_mptcp_crc_final(u32 crc);
 

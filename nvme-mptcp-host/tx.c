@@ -5,6 +5,7 @@
  * Partial sends are resumed where they stopped; the socket's write space
  * event reschedules io_work after -EAGAIN.
  */
+#include <linux/bvec.h>
 #include "nvme-mptcp.h"
 
 static int nvme_mptcp_sendmsg(struct nvme_mptcp_queue *queue,
@@ -115,12 +116,119 @@ static void nvme_mptcp_start_data(struct nvme_mptcp_request *req)
 	req->state = NVME_MPTCP_SEND_DATA;
 }
 
+/* @len bytes of the PDU's data went out from @iter. */
+static void nvme_mptcp_data_sent(struct nvme_mptcp_request *req,
+				 struct iov_iter *iter, size_t len)
+{
+	if (req->queue->data_digest)
+		req->data_crc = nvme_mptcp_crc_iter(req->data_crc, iter, len);
+	iov_iter_advance(iter, len);
+	req->pdu_data_left -= len;
+	req->data_done += len;
+}
+
+/* All of the PDU's data went out: its digest, or what comes after it. */
+static void nvme_mptcp_data_end(struct nvme_mptcp_request *req)
+{
+	if (req->queue->data_digest) {
+		req->ddgst = nvme_mptcp_crc_final(req->data_crc);
+		req->sent = 0;
+		req->state = NVME_MPTCP_SEND_DDGST;
+	} else {
+		nvme_mptcp_pdu_data_done(req);
+	}
+}
+
+/*
+ * Point @bv at @len bytes of kernel memory in the linear map, one entry
+ * per page it touches (at most two here).  Returns the entries used.
+ */
+static int nvme_mptcp_virt_bvecs(struct bio_vec *bv, void *buf, size_t len)
+{
+	int n = 0;
+
+	while (len) {
+		size_t chunk = min_t(size_t, len,
+				     PAGE_SIZE - offset_in_page(buf));
+
+		bv[n].bv_page = virt_to_page(buf);
+		bv[n].bv_offset = offset_in_page(buf);
+		bv[n].bv_len = chunk;
+		buf += chunk;
+		len -= chunk;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Capsule and in-capsule data in one sendmsg: MPTCP picks a subflow for
+ * each sendmsg, so sent apart they often took two subflows, and the
+ * target's MPTCP held the data until the capsule came; under loss a lost
+ * capsule held both.  Only for data of up to NVME_MPTCP_GATHER_MAX in at
+ * most the pieces left in bv[], as the target does for small reads.
+ * Returns the bytes sent with the send state moved past them, 0 when the
+ * capsule does not qualify (nothing sent), or a negative error.
+ */
+static int nvme_mptcp_send_capsule_whole(struct nvme_mptcp_request *req)
+{
+	struct nvme_mptcp_queue *queue = req->queue;
+	u8 hdgst = nvme_mptcp_hdgst_len(queue);
+	u32 head = sizeof(req->cmd) + hdgst;
+	struct bio_vec bv[NVME_MPTCP_GATHER_BVECS];
+	struct msghdr msg = { };
+	struct iov_iter *iter;
+	int n, ret;
+
+	if (!req->inline_len || req->inline_len > NVME_MPTCP_GATHER_MAX ||
+	    req->sent)
+		return 0;
+	iter = nvme_mptcp_cursor_iter(req);
+	if (!iov_iter_is_bvec(iter) || iov_iter_count(iter) < req->inline_len)
+		return 0;
+
+	/* Request PDUs live in blk-mq's page-allocated request memory. */
+	n = nvme_mptcp_virt_bvecs(bv, &req->cmd, sizeof(req->cmd));
+	if (hdgst) {
+		req->hdgst = nvme_mptcp_crc_final(nvme_mptcp_crc(~0, &req->cmd,
+								 sizeof(req->cmd)));
+		n += nvme_mptcp_virt_bvecs(&bv[n], &req->hdgst, hdgst);
+	}
+	ret = nvme_mptcp_iter_bvecs(iter, req->inline_len, &bv[n],
+				    ARRAY_SIZE(bv) - n);
+	if (ret <= 0)
+		return 0;
+	n += ret;
+
+	if (queue->data_digest || nvme_mptcp_more_queued(queue))
+		msg.msg_flags = MSG_MORE;
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, head + req->inline_len);
+	ret = nvme_mptcp_sendmsg(queue, &msg);
+	if (ret <= 0)
+		return ret;
+	if (ret < head) {
+		/* send_hdr goes on from here; the digest is already set. */
+		req->sent = ret;
+		return ret;
+	}
+	queue->stats.pdus_tx++;
+	req->pdu_data_left = req->inline_len;
+	nvme_mptcp_start_data(req);
+	nvme_mptcp_data_sent(req, iter, ret - head);
+	if (!req->pdu_data_left)
+		nvme_mptcp_data_end(req);
+	return ret;
+}
+
 static int nvme_mptcp_send_cmd(struct nvme_mptcp_request *req)
 {
 	struct nvme_mptcp_queue *queue = req->queue;
 	bool more = req->inline_len || nvme_mptcp_more_queued(queue);
 	int ret;
 
+	ret = nvme_mptcp_send_capsule_whole(req);
+	if (ret)
+		return ret;
 	ret = nvme_mptcp_send_hdr(req, &req->cmd, sizeof(req->cmd), more);
 	if (ret <= 0 || req->sent)
 		return ret;
@@ -170,21 +278,10 @@ static int nvme_mptcp_send_data(struct nvme_mptcp_request *req)
 		ret = nvme_mptcp_sendmsg(queue, &msg);
 		if (ret <= 0)
 			return sent ? sent : ret;
-		if (queue->data_digest)
-			req->data_crc = nvme_mptcp_crc_iter(req->data_crc, iter,
-							    ret);
-		iov_iter_advance(iter, ret);
-		req->pdu_data_left -= ret;
-		req->data_done += ret;
+		nvme_mptcp_data_sent(req, iter, ret);
 		sent += ret;
 	}
-	if (queue->data_digest) {
-		req->ddgst = nvme_mptcp_crc_final(req->data_crc);
-		req->sent = 0;
-		req->state = NVME_MPTCP_SEND_DDGST;
-	} else {
-		nvme_mptcp_pdu_data_done(req);
-	}
+	nvme_mptcp_data_end(req);
 	return sent;
 }
 
