@@ -85,7 +85,9 @@ u32 nvme_mptcp_crc_iter(u32 crc, const struct iov_iter *iter, size_t len)
 
 /*
  * Copy into @bv the bvecs for the next @len bytes of a bvec iterator that
- * holds at least that much, one entry per bvec piece, page-relative.
+ * holds at least that much, one entry per bvec piece, its page the one
+ * the piece starts in (a piece of a multi-page bvec may still run on into
+ * the next pages: fine for sendmsg, which copies page by page).
  * Returns the entries used, or -E2BIG when more than @max are needed.
  */
 int nvme_mptcp_iter_bvecs(const struct iov_iter *iter, size_t len,

@@ -33,7 +33,9 @@
 /*
  * A write whose in-capsule data is at most this long goes out with its
  * capsule in one sendmsg (tx.c), in at most NVME_MPTCP_GATHER_BVECS
- * entries: capsule and header digest take up to two each (page ends).
+ * entries: the capsule takes two where a page ends in it, the header
+ * digest one, the data the rest (more pieces, or data that spans bios:
+ * capsule and data go out apart, as larger ones do).
  */
 #define NVME_MPTCP_GATHER_MAX	SZ_4K
 #define NVME_MPTCP_GATHER_BVECS	8
@@ -73,7 +75,7 @@ enum nvme_mptcp_ctrl_flag {
 };
 
 enum nvme_mptcp_send_state {
-	NVME_MPTCP_SEND_CMD,		/* capsule header (+ header digest) */
+	NVME_MPTCP_SEND_CMD,		/* capsule (+ digest, + small data) */
 	NVME_MPTCP_SEND_H2C,		/* H2CData header (+ header digest) */
 	NVME_MPTCP_SEND_DATA,		/* payload of the capsule or H2CData */
 	NVME_MPTCP_SEND_DDGST,		/* data digest */

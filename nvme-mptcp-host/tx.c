@@ -167,8 +167,8 @@ static int nvme_mptcp_virt_bvecs(struct bio_vec *bv, void *buf, size_t len)
  * target's MPTCP held the data until the capsule came; under loss a lost
  * capsule held both.  Only for data of up to NVME_MPTCP_GATHER_MAX in at
  * most the pieces left in bv[], as the target does for small reads.
- * Returns the bytes sent with the send state moved past them, 0 when the
- * capsule does not qualify (nothing sent), or a negative error.
+ * Returns the bytes sent with the send state moved past them, 0 when
+ * nothing was sent (the capsule does not qualify), or a negative error.
  */
 static int nvme_mptcp_send_capsule_whole(struct nvme_mptcp_request *req)
 {
@@ -190,8 +190,9 @@ static int nvme_mptcp_send_capsule_whole(struct nvme_mptcp_request *req)
 	/* Request PDUs live in blk-mq's page-allocated request memory. */
 	n = nvme_mptcp_virt_bvecs(bv, &req->cmd, sizeof(req->cmd));
 	if (hdgst) {
-		req->hdgst = nvme_mptcp_crc_final(nvme_mptcp_crc(~0, &req->cmd,
-								 sizeof(req->cmd)));
+		u32 crc = nvme_mptcp_crc(~0, &req->cmd, sizeof(req->cmd));
+
+		req->hdgst = nvme_mptcp_crc_final(crc);
 		n += nvme_mptcp_virt_bvecs(&bv[n], &req->hdgst, hdgst);
 	}
 	ret = nvme_mptcp_iter_bvecs(iter, req->inline_len, &bv[n],
