@@ -84,6 +84,14 @@ static_assert(NVMET_MPTCP_MAX_DATA <= NVMET_MPTCP_IO_DATA_BUDGET);
 #define NVMET_MPTCP_DNR			0x4000
 /* Transfer tag of the R2T for a Connect command's data (no slot yet). */
 #define NVMET_MPTCP_CONNECT_TTAG	0xffff
+/*
+ * Receive stage, set up with the ICResp: one recvmsg takes up to this
+ * much of the stream, and headers and small data are copied out of it, so
+ * a queue of capsules costs one socket call for many; once it is empty,
+ * data of at least this much left in a PDU goes straight from the socket
+ * into the command's pages.
+ */
+#define NVMET_MPTCP_RX_STAGE		SZ_16K
 /* Pages of command data moved by one sendmsg/recvmsg. */
 #define NVMET_MPTCP_BVECS		16
 /*
@@ -269,6 +277,9 @@ struct nvmet_mptcp_queue {
 	u32			rx_crc;
 	__le32			rx_ddgst;
 	struct page		*discard_page;
+	u8			*rx_stage;	/* NVMET_MPTCP_RX_STAGE bytes */
+	u32			rx_stage_len;	/* read into it */
+	u32			rx_stage_off;	/* of which used */
 
 	/* send side: resp_list from any context, the rest io_work only */
 	struct llist_head	resp_list;

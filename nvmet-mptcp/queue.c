@@ -16,6 +16,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
@@ -213,6 +214,7 @@ static void nvmet_mptcp_release_work(struct work_struct *work)
 	sock_release(queue->sock);
 	if (queue->discard_page)
 		__free_page(queue->discard_page);
+	kvfree(queue->rx_stage);
 	if (!test_bit(NVMET_MPTCP_Q_ATTACHED, &queue->flags))
 		atomic_dec(&port->pending);
 	nvmet_mptcp_port_put(port);

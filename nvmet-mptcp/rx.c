@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Receive: a recvmsg-driven state machine (MPTCP has no read_sock before
- * 7.0), run from the queue's io_work.
+ * 7.0), run from the queue's io_work.  After the ICReq, one recvmsg
+ * fills the queue's stage with up to 16 KiB of the stream, and headers,
+ * digests and small data are copied out of it: a queue of capsules with
+ * 4 KiB of data each costs one MPTCP receive for several, not three each.
+ * Once the stage is empty, data of a stage full or more goes straight
+ * from the socket into the command's pages.
  *
  * Everything a host sends is untrusted.  The common header is checked
- * before the rest of a header is read, and a whole header (and its digest)
+ * before the rest of a header is taken, and a whole header (and its digest)
  * before any data is: lengths and offsets must agree with each other,
  * with the negotiated digests and with this transport's limits, so no
  * length from the wire sizes a buffer or a read on its own.  A PDU that
@@ -50,13 +55,65 @@ int nvmet_mptcp_proto_err(struct nvmet_mptcp_queue *queue, unsigned int reason,
 	return -EPROTO;
 }
 
+/* Stream bytes in the stage not yet taken. */
+static u32 nvmet_mptcp_staged(struct nvmet_mptcp_queue *queue)
+{
+	return queue->rx_stage_len - queue->rx_stage_off;
+}
+
+/* Refill the empty stage from the socket: > 0, 0 at EOF, or -errno. */
+static int nvmet_mptcp_stage_fill(struct nvmet_mptcp_queue *queue)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	struct kvec vec = {
+		.iov_base = queue->rx_stage, .iov_len = NVMET_MPTCP_RX_STAGE,
+	};
+	int ret;
+
+	ret = kernel_recvmsg(queue->sock, &msg, &vec, 1, vec.iov_len,
+			     msg.msg_flags);
+	if (ret > 0) {
+		queue->rx_stage_len = ret;
+		queue->rx_stage_off = 0;
+	}
+	return ret;
+}
+
+/*
+ * The next bytes of the stream, up to @len, from the stage: refilled
+ * when empty.  Returns the bytes taken, 0 at EOF, or -errno.
+ */
+static int nvmet_mptcp_stage_take(struct nvmet_mptcp_queue *queue,
+				  const u8 **src, u32 len)
+{
+	if (!nvmet_mptcp_staged(queue)) {
+		int ret = nvmet_mptcp_stage_fill(queue);
+
+		if (ret <= 0)
+			return ret;
+	}
+	len = min(len, nvmet_mptcp_staged(queue));
+	*src = queue->rx_stage + queue->rx_stage_off;
+	queue->rx_stage_off += len;
+	return len;
+}
+
 static int nvmet_mptcp_recv_buf(struct nvmet_mptcp_queue *queue, void *buf,
-				size_t len)
+				u32 len)
 {
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
 	struct kvec vec = { .iov_base = buf, .iov_len = len };
+	const u8 *src;
+	int ret;
 
-	return kernel_recvmsg(queue->sock, &msg, &vec, 1, len, msg.msg_flags);
+	/* Before the ICReq: exactly what is asked, no stage yet. */
+	if (!queue->rx_stage)
+		return kernel_recvmsg(queue->sock, &msg, &vec, 1, len,
+				      msg.msg_flags);
+	ret = nvmet_mptcp_stage_take(queue, &src, len);
+	if (ret > 0)
+		memcpy(buf, src, ret);
+	return ret;
 }
 
 /* In-capsule data a capsule may carry on this queue. */
@@ -145,6 +202,13 @@ static int nvmet_mptcp_handle_icreq(struct nvmet_mptcp_queue *queue)
 	hd += nvmet_mptcp_hdgst_len(queue);
 	/* (hpda + 1) dwords need not be a power of two: roundup(). */
 	queue->c2h_pad = roundup(hd, (icreq->hpda + 1) * 4) - hd;
+
+	/* A connection that never gets this far costs no stage. */
+	if (!queue->rx_stage) {
+		queue->rx_stage = kvmalloc(NVMET_MPTCP_RX_STAGE, GFP_KERNEL);
+		if (!queue->rx_stage)
+			return -ENOMEM;
+	}
 
 	ret = nvmet_mptcp_send_icresp(queue);
 	if (ret) {
@@ -266,9 +330,55 @@ static void nvmet_mptcp_rx_data_done(struct nvmet_mptcp_queue *queue)
 		nvmet_mptcp_data_in_done(cmd);
 }
 
-static int nvmet_mptcp_recv_data(struct nvmet_mptcp_queue *queue)
+/* @iter over the command's pages for (up to) the rest of the PDU's data. */
+static int nvmet_mptcp_rx_data_iter(struct nvmet_mptcp_queue *queue,
+				    struct iov_iter *iter)
 {
-	struct nvmet_mptcp_cmd *cmd = queue->rx_cmd;
+	u32 len = nvmet_mptcp_data_iter(queue->rx_cmd, iter, ITER_DEST,
+					queue->rx_left);
+
+	/* The PDU was checked against the buffer: cannot happen. */
+	if (!len)
+		return nvmet_mptcp_proto_err(queue, NVMET_MPTCP_REF_NO_BUFFER,
+					     0, 0, "no buffer left for data",
+					     queue->rx_left);
+	return len;
+}
+
+/*
+ * Data the stage holds, or small data read with what follows it, copied
+ * out of the stage: into the command's pages, or dropped.
+ */
+static int nvmet_mptcp_recv_staged_data(struct nvmet_mptcp_queue *queue)
+{
+	bool discard = queue->rx_discard;
+	struct iov_iter iter;
+	const u8 *src;
+	u32 len = queue->rx_left;
+	int ret;
+
+	if (!discard) {
+		ret = nvmet_mptcp_rx_data_iter(queue, &iter);
+		if (ret < 0)
+			return ret;
+		len = ret;
+	}
+	ret = nvmet_mptcp_stage_take(queue, &src, len);
+	if (ret <= 0)
+		return ret;
+	if (queue->data_digest)
+		queue->rx_crc = nvmet_mptcp_crc(queue->rx_crc, src, ret);
+	if (!discard && copy_to_iter(src, ret, &iter) != ret)
+		return -EFAULT;
+	return ret;
+}
+
+/*
+ * Data straight from the socket into the pages (or dropped): once the
+ * stage is empty and a stage full or more is left, or before the ICReq.
+ */
+static int nvmet_mptcp_recv_direct_data(struct nvmet_mptcp_queue *queue)
+{
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
 	u32 len;
 	int ret;
@@ -285,13 +395,9 @@ static int nvmet_mptcp_recv_data(struct nvmet_mptcp_queue *queue)
 		queue->bvec[0].bv_len = len;
 		iov_iter_bvec(&msg.msg_iter, ITER_DEST, queue->bvec, 1, len);
 	} else {
-		len = nvmet_mptcp_data_iter(cmd, &msg.msg_iter, ITER_DEST,
-					    queue->rx_left);
-		/* The PDU was checked against the buffer: cannot happen. */
-		if (!len)
-			return nvmet_mptcp_proto_err(queue, NVMET_MPTCP_REF_NO_BUFFER,
-						     0, 0, "no buffer left for data",
-						     queue->rx_left);
+		ret = nvmet_mptcp_rx_data_iter(queue, &msg.msg_iter);
+		if (ret < 0)
+			return ret;
 	}
 
 	ret = sock_recvmsg(queue->sock, &msg, msg.msg_flags);
@@ -300,6 +406,21 @@ static int nvmet_mptcp_recv_data(struct nvmet_mptcp_queue *queue)
 	if (queue->data_digest)
 		queue->rx_crc = nvmet_mptcp_crc_bvecs(queue->rx_crc,
 						      queue->bvec, ret);
+	return ret;
+}
+
+static int nvmet_mptcp_recv_data(struct nvmet_mptcp_queue *queue)
+{
+	struct nvmet_mptcp_cmd *cmd = queue->rx_cmd;
+	int ret;
+
+	if (queue->rx_stage && (nvmet_mptcp_staged(queue) ||
+				queue->rx_left < NVMET_MPTCP_RX_STAGE))
+		ret = nvmet_mptcp_recv_staged_data(queue);
+	else
+		ret = nvmet_mptcp_recv_direct_data(queue);
+	if (ret <= 0)
+		return ret;
 	if (!queue->rx_discard) {
 		nvmet_mptcp_data_advance(cmd, ret);
 		cmd->rbytes += ret;
