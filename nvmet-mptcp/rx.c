@@ -375,7 +375,9 @@ static int nvmet_mptcp_recv_staged_data(struct nvmet_mptcp_queue *queue)
 
 /*
  * Data straight from the socket into the pages (or dropped): once the
- * stage is empty and a stage full or more is left, or before the ICReq.
+ * stage is empty and a stage full or more is left.  (Without a stage,
+ * i.e. before the ICReq, pdu-check.c lets no data in: the test in
+ * recv_data is defensive.)
  */
 static int nvmet_mptcp_recv_direct_data(struct nvmet_mptcp_queue *queue)
 {
